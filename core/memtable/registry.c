@@ -1,0 +1,15 @@
+/*
+ * core/memtable/registry.c - every memtable kind, by name.
+ *
+ * Adding a kind: one new file in this folder (listed in meson.build) that
+ * exports its `const struct kv_memtable_ops`, plus one line here. The
+ * contract suite (tests/contract/test_memtable_contract.c) runs against
+ * every entry automatically.
+ */
+#include "core/memtable/memtable.h"
+#include "core/memtable/skiplist.h"
+
+const struct kv_memtable_ops *const kv_memtable_registry[] = {
+	&kv_skiplist_memtable_ops,
+	NULL,
+};

@@ -1,0 +1,517 @@
+/*
+ * lua/cli_args.c - parsing and validation of `lsmlab bench` arguments
+ * (lua/cli_args.h).
+ */
+#include "lua/cli_args.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "devices/registry.h"
+#include "strategies/registry.h"
+#include "workloads/keygen.h"
+
+#define OPT(field) offsetof(struct kv_cli_opts, field)
+#define EDIT_MAX_LEN 64
+#define LIST_BYTES 1024
+
+const struct kv_option kv_cli_bench_options[] = {
+	{ .name = "benchmarks", .type = KV_OPT_STRING, .def = "fillrandom,readrandom",
+	  .unit = "", .doc = "comma-separated benchmarks, run in order on one store",
+	  .offset = OPT(benchmarks) },
+	{ .name = "num", .type = KV_OPT_INT, .def = "100000", .min = 1, .max = 1e10,
+	  .unit = "keys", .doc = "key space [0, num) and operations of fills and deletes",
+	  .offset = OPT(num) },
+	{ .name = "reads", .type = KV_OPT_INT, .def = "-1", .min = -1, .max = 1e12,
+	  .unit = "ops", .doc = "gets of readrandom, entries of seekrandom (-1: num)",
+	  .offset = OPT(reads) },
+	{ .name = "key_size", .type = KV_OPT_BYTES, .def = "16", .min = 1,
+	  .max = KV_MAX_KEY_BYTES, .unit = "bytes",
+	  .doc = "key length (zero-padded decimal key number)", .offset = OPT(key_size) },
+	{ .name = "value_size", .type = KV_OPT_BYTES, .def = "100", .min = 0,
+	  .max = KV_MAX_VALUE_BYTES, .unit = "bytes",
+	  .doc = "value length (incompressible random bytes)", .offset = OPT(value_size) },
+	{ .name = "seek_nexts", .type = KV_OPT_INT, .def = "10", .min = 1, .max = 1000000,
+	  .unit = "entries", .doc = "entries read after each seek of seekrandom",
+	  .offset = OPT(seek_nexts) },
+	{ .name = "seed", .type = KV_OPT_INT, .def = "301", .unit = "",
+	  .doc = "seed of every random choice (keys, values; plug-ins with a seed option)",
+	  .offset = OPT(seed) },
+	{ .name = "engine", .type = KV_OPT_STRING, .def = "lsm", .unit = "",
+	  .doc = "storage engine (lsmlab list)", .offset = OPT(engine) },
+	{ .name = "memtable", .type = KV_OPT_STRING, .def = "skiplist", .unit = "",
+	  .doc = "memtable kind of the LSM engine (lsmlab list)", .offset = OPT(memtable) },
+	{ .name = "strategy", .type = KV_OPT_STRING, .def = "leveled", .unit = "",
+	  .doc = "compaction strategy of the LSM engine (lsmlab list)",
+	  .offset = OPT(strategy) },
+	{ .name = "device", .type = KV_OPT_STRING, .def = "mem", .unit = "",
+	  .doc = "storage device: mem (RAM) or file (POSIX files under --db)",
+	  .offset = OPT(device) },
+	{ .name = "db", .type = KV_OPT_STRING, .def = "./lsmlab-db", .unit = "",
+	  .doc = "directory of --device=file; its lsmlab files are deleted first",
+	  .offset = OPT(db) },
+	{ .name = "json", .type = KV_OPT_STRING, .def = "", .unit = "",
+	  .doc = "also write every statistic to this JSON file", .offset = OPT(json) },
+	{ .name = "histogram", .type = KV_OPT_BOOL, .def = "false", .unit = "",
+	  .doc = "print latency percentiles after each benchmark", .offset = OPT(histogram) },
+	{ .name = "verify", .type = KV_OPT_BOOL, .def = "true", .unit = "",
+	  .doc = "check every get and scan result against the exact set of live keys",
+	  .offset = OPT(verify) },
+	{ .name = NULL },
+};
+
+/* One `--name[=value]` argument; value NULL for a bare flag. */
+struct raw_arg {
+	char *name; /* owned, KV_MEM_OTHER */
+	const char *value; /* borrowed from argv */
+};
+
+uint64_t kv_cli_reads(const struct kv_cli_opts *o)
+{
+	return o->reads < 0 ? (uint64_t)o->num : (uint64_t)o->reads;
+}
+
+/* Optimal string alignment distance, or SIZE_MAX for very long strings. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t d[EDIT_MAX_LEN + 1][EDIT_MAX_LEN + 1];
+
+	if (la > EDIT_MAX_LEN || lb > EDIT_MAX_LEN)
+		return SIZE_MAX;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t k = 0; k <= lb; k++)
+		d[0][k] = k;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t k = 1; k <= lb; k++) {
+			size_t best = d[i - 1][k - 1] + (a[i - 1] != b[k - 1]);
+			if (d[i - 1][k] + 1 < best)
+				best = d[i - 1][k] + 1;
+			if (d[i][k - 1] + 1 < best)
+				best = d[i][k - 1] + 1;
+			if (i > 1 && k > 1 && a[i - 1] == b[k - 2] && a[i - 2] == b[k - 1] &&
+			    d[i - 2][k - 2] + 1 < best)
+				best = d[i - 2][k - 2] + 1;
+			d[i][k] = best;
+		}
+	}
+	return d[la][lb];
+}
+
+const char *kv_cli_suggest(const char *s, const char *const *names, size_t n)
+{
+	const char *best = NULL, *prefix = NULL;
+	size_t best_d = 3, len = strlen(s);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t d;
+
+		if (!names[i])
+			continue;
+		d = edit_distance(s, names[i]);
+		if (d < best_d && d < len) {
+			best_d = d;
+			best = names[i];
+		}
+		if (!prefix && len >= 3 && strncmp(names[i], s, len) == 0)
+			prefix = names[i];
+	}
+	return best ? best : prefix;
+}
+
+/* ------------------------------------------------------ name resolution */
+
+/* "a|b|c" of the names in a NULL-terminated registry of ops pointers. */
+#define JOIN_NAMES(registry, buf, len)                                                     \
+	do {                                                                               \
+		size_t used_ = 0;                                                          \
+		(buf)[0] = '\0';                                                           \
+		for (size_t i_ = 0; (registry)[i_]; i_++) {                                \
+			int n_ = snprintf((buf) + used_, (len) - used_, "%s%s",            \
+					  i_ ? "|" : "", (registry)[i_]->name);            \
+			if (n_ < 0 || (size_t)n_ >= (len) - used_)                         \
+				break;                                                     \
+			used_ += (size_t)n_;                                               \
+		}                                                                          \
+	} while (0)
+
+static int unknown_name(const char *what, const char *plural, const char *name,
+			const char *list, struct kv_err *err)
+{
+	return kv_err_set(err, KV_EINVAL, "unknown %s '%s'; registered %s: %s", what, name,
+			  plural, list);
+}
+
+static int resolve_plugins(struct kv_cli_bench_args *a, struct kv_err *err)
+{
+	char list[LIST_BYTES];
+	const struct kv_option *eo;
+
+	a->engine = kv_engine_find(a->opts.engine);
+	if (!a->engine) {
+		JOIN_NAMES(kv_engine_registry, list, sizeof(list));
+		return unknown_name("engine", "engines", a->opts.engine, list, err);
+	}
+	a->device = kv_device_find(a->opts.device);
+	if (!a->device) {
+		JOIN_NAMES(kv_device_registry, list, sizeof(list));
+		return unknown_name("device", "devices", a->opts.device, list, err);
+	}
+	eo = a->engine->options;
+	if (eo && kv_option_find(eo, "memtable")) {
+		a->memtable = kv_memtable_find(a->opts.memtable);
+		if (!a->memtable) {
+			JOIN_NAMES(kv_memtable_registry, list, sizeof(list));
+			return unknown_name("memtable", "memtables", a->opts.memtable, list, err);
+		}
+	}
+	if (eo && kv_option_find(eo, "strategy")) {
+		a->strategy = kv_strategy_find(a->opts.strategy);
+		if (!a->strategy) {
+			JOIN_NAMES(kv_strategy_registry, list, sizeof(list));
+			return unknown_name("strategy", "strategies", a->opts.strategy, list, err);
+		}
+	}
+	return KV_OK;
+}
+
+static int parse_benchmarks(struct kv_cli_bench_args *a, struct kv_err *err)
+{
+	const char *p = a->opts.benchmarks;
+	const char *names[KV_BENCH__COUNT];
+	char list[LIST_BYTES], name[KV_OPT_STRING_BYTES];
+
+	for (int i = 0; i < KV_BENCH__COUNT; i++)
+		names[i] = kv_bench_name((enum kv_bench_kind)i);
+	kv_bench_names(list, sizeof(list), "|");
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		size_t lo = 0, hi = len;
+		int kind;
+
+		while (lo < hi && (p[lo] == ' ' || p[lo] == '\t'))
+			lo++;
+		while (hi > lo && (p[hi - 1] == ' ' || p[hi - 1] == '\t'))
+			hi--;
+		if (hi > lo) {
+			memcpy(name, p + lo, hi - lo);
+			name[hi - lo] = '\0';
+			kind = kv_bench_find(name);
+			if (kind < 0) {
+				const char *s = kv_cli_suggest(name, names, KV_BENCH__COUNT);
+				if (s)
+					return kv_err_set(err, KV_EINVAL,
+							  "unknown benchmark '%s' (did you mean "
+							  "'%s'?); expected one of %s",
+							  name, s, list);
+				return kv_err_set(err, KV_EINVAL,
+						  "unknown benchmark '%s'; expected one of %s",
+						  name, list);
+			}
+			if (a->nbenchmarks == KV_CLI_MAX_BENCHMARKS)
+				return kv_err_set(err, KV_EINVAL,
+						  "too many benchmarks (at most %d)",
+						  KV_CLI_MAX_BENCHMARKS);
+			a->benchmarks[a->nbenchmarks++] = (enum kv_bench_kind)kind;
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (a->nbenchmarks == 0)
+		return kv_err_set(err, KV_EINVAL, "no benchmarks given; expected one or more of %s",
+				  list);
+	return KV_OK;
+}
+
+/* ------------------------------------------------------- option tables */
+
+/* The option tables a plug-in option may come from, device last. */
+static size_t plugin_tables(const struct kv_cli_bench_args *a,
+			    const struct kv_option *tables[4], bool is_device[4])
+{
+	size_t n = 0;
+
+	if (a->engine->options) {
+		is_device[n] = false;
+		tables[n++] = a->engine->options;
+	}
+	if (a->memtable && a->memtable->options) {
+		is_device[n] = false;
+		tables[n++] = a->memtable->options;
+	}
+	if (a->strategy && a->strategy->options) {
+		is_device[n] = false;
+		tables[n++] = a->strategy->options;
+	}
+	if (a->device->options) {
+		is_device[n] = true;
+		tables[n++] = a->device->options;
+	}
+	return n;
+}
+
+/* Name a registered plug-in (other than the chosen ones) that has option @name. */
+static bool owner_elsewhere(const char *name, char *buf, size_t len)
+{
+#define FIND_OWNER(registry, what)                                                         \
+	for (size_t i_ = 0; (registry)[i_]; i_++) {                                        \
+		if ((registry)[i_]->options && kv_option_find((registry)[i_]->options, name)) { \
+			snprintf(buf, len, what " '%s'", (registry)[i_]->name);            \
+			return true;                                                       \
+		}                                                                          \
+	}
+	FIND_OWNER(kv_engine_registry, "engine")
+	FIND_OWNER(kv_memtable_registry, "memtable")
+	FIND_OWNER(kv_strategy_registry, "strategy")
+	FIND_OWNER(kv_device_registry, "device")
+#undef FIND_OWNER
+	return false;
+}
+
+static int unknown_option(const struct kv_cli_bench_args *a, const char *name,
+			  struct kv_err *err)
+{
+	const struct kv_option *tables[5];
+	bool is_device[4];
+	size_t nt = plugin_tables(a, tables, is_device), count = 0;
+	const char **names;
+	const char *s;
+	char owner[128];
+	int rc;
+
+	tables[nt++] = kv_cli_bench_options;
+	for (size_t t = 0; t < nt; t++)
+		for (const struct kv_option *o = tables[t]; o->name; o++)
+			count++;
+	names = kv_malloc(KV_MEM_OTHER, (count + 1) * sizeof(*names));
+	if (!names)
+		return kv_err_set(err, KV_EINVAL, "unknown option '--%s'", name);
+	count = 0;
+	for (size_t t = 0; t < nt; t++)
+		for (const struct kv_option *o = tables[t]; o->name; o++)
+			names[count++] = o->name;
+	s = kv_cli_suggest(name, names, count);
+	if (owner_elsewhere(name, owner, sizeof(owner)))
+		rc = kv_err_set(err, KV_EINVAL,
+				"unknown option '--%s': it is an option of %s, which this run "
+				"does not use", name, owner);
+	else if (s)
+		rc = kv_err_set(err, KV_EINVAL, "unknown option '--%s' (did you mean '--%s'?)",
+				name, s);
+	else
+		rc = kv_err_set(err, KV_EINVAL,
+				"unknown option '--%s'; `lsmlab bench --help` and `lsmlab list` "
+				"show the options", name);
+	kv_free(KV_MEM_OTHER, names, (count + 1) * sizeof(*names));
+	return rc;
+}
+
+static int needs_value(const char *name, struct kv_err *err)
+{
+	return kv_err_set(err, KV_EINVAL, "option '--%s' needs a value: --%s=VALUE", name, name);
+}
+
+/* Check a value against @opt (bare flags: booleans only). */
+static int check_value(const struct kv_option *opt, const char *name, const char **value,
+		       struct kv_err *err)
+{
+	union {
+		int64_t i;
+		uint64_t u;
+		double d;
+		bool b;
+		int e;
+		char s[KV_OPT_STRING_BYTES];
+	} scratch;
+
+	if (!*value) {
+		if (opt->type != KV_OPT_BOOL)
+			return needs_value(name, err);
+		*value = "true";
+	}
+	return kv_option_parse(opt, *value, &scratch, err);
+}
+
+/* Route one plug-in option into engine_cfg and/or device_cfg. */
+static int add_plugin_option(struct kv_cli_bench_args *a, const struct raw_arg *r,
+			     struct kv_err *err)
+{
+	const struct kv_option *tables[4];
+	bool is_device[4], to_engine = false, to_device = false;
+	size_t nt = plugin_tables(a, tables, is_device);
+	const char *value = r->value;
+	int rc;
+
+	for (size_t t = 0; t < nt; t++) {
+		const struct kv_option *o = kv_option_find(tables[t], r->name);
+		if (!o)
+			continue;
+		rc = check_value(o, r->name, &value, err);
+		if (rc != KV_OK)
+			return rc;
+		if (is_device[t])
+			to_device = true;
+		else
+			to_engine = true;
+	}
+	if (!to_engine && !to_device)
+		return unknown_option(a, r->name, err);
+	if (to_engine && kv_config_set(a->engine_cfg, r->name, value) != KV_OK)
+		return kv_err_set(err, KV_ENOMEM, "out of memory");
+	if (to_device && kv_config_set(a->device_cfg, r->name, value) != KV_OK)
+		return kv_err_set(err, KV_ENOMEM, "out of memory");
+	return KV_OK;
+}
+
+/* Plug-ins with a "seed" option get the run's --seed (the CLI owns that name). */
+static int propagate_seed(struct kv_cli_bench_args *a, struct kv_err *err)
+{
+	const struct kv_option *tables[4];
+	bool is_device[4];
+	size_t nt = plugin_tables(a, tables, is_device);
+	char seed[32];
+
+	snprintf(seed, sizeof(seed), "%lld", (long long)a->opts.seed);
+	for (size_t t = 0; t < nt; t++) {
+		const struct kv_option *o = kv_option_find(tables[t], "seed");
+		struct kv_config *cfg = is_device[t] ? a->device_cfg : a->engine_cfg;
+
+		if (!o)
+			continue;
+		if (check_value(o, "seed", &(const char *){ seed }, err) != KV_OK)
+			return KV_EINVAL;
+		if (kv_config_set(cfg, "seed", seed) != KV_OK)
+			return kv_err_set(err, KV_ENOMEM, "out of memory");
+	}
+	return KV_OK;
+}
+
+/* ------------------------------------------------------------- parsing */
+
+static void free_raw(struct raw_arg *raw, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		kv_strfree(KV_MEM_OTHER, raw[i].name);
+}
+
+/* Split argv into raw arguments; *help set for --help/-h. */
+static int split_args(int argc, char **argv, struct raw_arg *raw, size_t *nraw, bool *help,
+		      struct kv_err *err)
+{
+	*nraw = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i], *eq;
+
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			*help = true;
+			return KV_OK;
+		}
+		if (strncmp(arg, "--", 2) != 0)
+			return kv_err_set(err, KV_EINVAL,
+					  "unexpected argument '%s'; options are --name=value",
+					  arg);
+		arg += 2;
+		eq = strchr(arg, '=');
+		if ((eq ? (size_t)(eq - arg) : strlen(arg)) == 0)
+			return kv_err_set(err, KV_EINVAL,
+					  "malformed argument '%s'; options are --name=value",
+					  argv[i]);
+		raw[*nraw].name = eq ? kv_strndup(KV_MEM_OTHER, arg, (size_t)(eq - arg)) :
+				       kv_strdup(KV_MEM_OTHER, arg);
+		if (!raw[*nraw].name)
+			return kv_err_set(err, KV_ENOMEM, "out of memory");
+		raw[*nraw].value = eq ? eq + 1 : NULL;
+		(*nraw)++;
+	}
+	return KV_OK;
+}
+
+static int load_cli_options(struct kv_cli_bench_args *a, struct raw_arg *raw, size_t nraw,
+			    struct kv_err *err)
+{
+	int rc;
+
+	for (size_t i = 0; i < nraw; i++) {
+		const struct kv_option *o = kv_option_find(kv_cli_bench_options, raw[i].name);
+		const char *value = raw[i].value;
+
+		if (!o)
+			continue;
+		rc = check_value(o, raw[i].name, &value, err);
+		if (rc != KV_OK)
+			return rc;
+		if (kv_config_set(a->cli_cfg, raw[i].name, value) != KV_OK)
+			return kv_err_set(err, KV_ENOMEM, "out of memory");
+	}
+	rc = kv_options_load(kv_cli_bench_options, a->cli_cfg, &a->opts, err);
+	if (rc != KV_OK)
+		return rc;
+	if (kv_keygen_digits((uint64_t)a->opts.num - 1) > a->opts.key_size)
+		return kv_err_set(err, KV_EINVAL,
+				  "option '--key_size': %llu bytes cannot hold the keys of "
+				  "--num=%lld (they need %zu decimal digits)",
+				  (unsigned long long)a->opts.key_size, (long long)a->opts.num,
+				  kv_keygen_digits((uint64_t)a->opts.num - 1));
+	return KV_OK;
+}
+
+int kv_cli_parse_bench(int argc, char **argv, struct kv_cli_bench_args *a, struct kv_err *err)
+{
+	struct raw_arg *raw;
+	size_t nraw = 0, raw_bytes = ((size_t)argc + 1) * sizeof(*raw);
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	raw = kv_calloc(KV_MEM_OTHER, raw_bytes);
+	a->cli_cfg = kv_config_new();
+	a->engine_cfg = kv_config_new();
+	a->device_cfg = kv_config_new();
+	if (!raw || !a->cli_cfg || !a->engine_cfg || !a->device_cfg) {
+		rc = kv_err_set(err, KV_ENOMEM, "out of memory");
+		goto out_free_raw;
+	}
+	rc = split_args(argc, argv, raw, &nraw, &a->help, err);
+	if (rc != KV_OK || a->help)
+		goto out_free_raw;
+	rc = load_cli_options(a, raw, nraw, err);
+	if (rc != KV_OK)
+		goto out_free_raw;
+	rc = resolve_plugins(a, err);
+	if (rc != KV_OK)
+		goto out_free_raw;
+	for (size_t i = 0; i < nraw; i++) {
+		if (kv_option_find(kv_cli_bench_options, raw[i].name))
+			continue;
+		rc = add_plugin_option(a, &raw[i], err);
+		if (rc != KV_OK)
+			goto out_free_raw;
+	}
+	if ((a->memtable && kv_config_set(a->engine_cfg, "memtable", a->memtable->name)) ||
+	    (a->strategy && kv_config_set(a->engine_cfg, "strategy", a->strategy->name))) {
+		rc = kv_err_set(err, KV_ENOMEM, "out of memory");
+		goto out_free_raw;
+	}
+	rc = propagate_seed(a, err);
+	if (rc != KV_OK)
+		goto out_free_raw;
+	rc = parse_benchmarks(a, err);
+
+out_free_raw:
+	if (raw) {
+		free_raw(raw, nraw);
+		kv_free(KV_MEM_OTHER, raw, raw_bytes);
+	}
+	return rc;
+}
+
+void kv_cli_bench_args_free(struct kv_cli_bench_args *a)
+{
+	kv_config_free(a->cli_cfg);
+	kv_config_free(a->engine_cfg);
+	kv_config_free(a->device_cfg);
+	a->cli_cfg = a->engine_cfg = a->device_cfg = NULL;
+}
