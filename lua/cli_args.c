@@ -36,7 +36,7 @@ const struct kv_option kv_cli_bench_options[] = {
 	{ .name = "seek_nexts", .type = KV_OPT_INT, .def = "10", .min = 1, .max = 1000000,
 	  .unit = "entries", .doc = "entries read after each seek of seekrandom",
 	  .offset = OPT(seek_nexts) },
-	{ .name = "seed", .type = KV_OPT_INT, .def = "301", .unit = "",
+	{ .name = "seed", .type = KV_OPT_INT, .def = "301", .min = 0, .max = 9.2e18, .unit = "",
 	  .doc = "seed of every random choice (keys, values; plug-ins with a seed option)",
 	  .offset = OPT(seed) },
 	{ .name = "engine", .type = KV_OPT_STRING, .def = "lsm", .unit = "",

@@ -79,6 +79,7 @@ struct kv_cli_bench_args {
  * what is allowed, KV_ENOMEM.
  */
 int kv_cli_parse_bench(int argc, char **argv, struct kv_cli_bench_args *a, struct kv_err *err);
+/* Free the configs of @a (idempotent; also after a failed parse). */
 void kv_cli_bench_args_free(struct kv_cli_bench_args *a);
 
 /* The effective read count (reads, or num when reads is -1). */

@@ -102,6 +102,7 @@ struct kv_bench;
  * the caller (kv_bench_free).
  */
 int kv_bench_new(const struct kv_bench_params *p, struct kv_bench **out, struct kv_err *err);
+/* Free a runner; NULL is a no-op. */
 void kv_bench_free(struct kv_bench *b);
 
 /*

@@ -35,8 +35,10 @@ struct kv_json {
 	bool done;        /* the top-level value is complete */
 };
 
+/* Start a document on @out; @pretty adds newlines and two-space indents. */
 void kv_json_init(struct kv_json *j, FILE *out, bool pretty);
 
+/* Open / close a container; a container is itself a value. */
 void kv_json_begin_object(struct kv_json *j);
 void kv_json_end_object(struct kv_json *j);
 void kv_json_begin_array(struct kv_json *j);
@@ -45,6 +47,7 @@ void kv_json_end_array(struct kv_json *j);
 /* The name of the next member; only inside an object. */
 void kv_json_key(struct kv_json *j, const char *key);
 
+/* Scalar values; a NULL string is written as null. */
 void kv_json_string(struct kv_json *j, const char *s);
 /* @len bytes of @s (may hold NULs, which are escaped). */
 void kv_json_string_n(struct kv_json *j, const char *s, size_t len);

@@ -28,6 +28,13 @@
 
 #define LOG_TYPE_FULL 1
 #define LOG_MAGIC 0x4C
+#define LOG_HEADER_CHECKED 6 /* length, type, magic: covered by header_check */
+
+/* The 16-bit check of the header fields at p + 4 (length, type, magic). */
+static uint16_t header_check(const char *p)
+{
+	return (uint16_t)kv_checksum32(p + 4, LOG_HEADER_CHECKED);
+}
 #define READ_CHUNK_BYTES ((size_t)1 << 20)
 #define KEEP_REC_BYTES (((size_t)1 << 20) + KV_LOG_HEADER_BYTES)
 
@@ -111,6 +118,7 @@ int kv_log_add(struct kv_log_writer *w, struct kv_slice payload)
 	kv_put_u32(w->rec.data + 4, (uint32_t)payload.len);
 	w->rec.data[8] = (char)LOG_TYPE_FULL;
 	w->rec.data[9] = (char)LOG_MAGIC;
+	kv_put_u16(w->rec.data + 10, header_check(w->rec.data));
 	if (payload.len)
 		memcpy(w->rec.data + KV_LOG_HEADER_BYTES, payload.data, payload.len);
 	sum = kv_checksum32(w->rec.data + 4, n - 4);
@@ -234,8 +242,32 @@ static int reader_fill(struct log_reader *r, uint64_t off, size_t len, const cha
 }
 
 /*
+ * A record at @off failed a check that a torn append cannot fail (its
+ * header is complete but inconsistent): 2 (damage), unless every byte from
+ * @off to the end is zero — a file system may leave a zero-filled tail
+ * after a crash — which is 1 (torn). Negative on I/O error.
+ */
+static int rc_if_damaged(struct log_reader *r, uint64_t off)
+{
+	while (off < r->file_bytes) {
+		size_t n = r->file_bytes - off > 65536 ? 65536 : (size_t)(r->file_bytes - off);
+		const char *p;
+		int rc = reader_fill(r, off, n, &p);
+		if (rc != KV_OK)
+			return rc;
+		for (size_t i = 0; i < n; i++)
+			if (p[i])
+				return 2;
+		off += n;
+	}
+	return 1;
+}
+
+/*
  * Check the record at @off. 0: valid, *len its payload length and the
  * whole record in the window. 1: invalid, reason in @why (if non-NULL).
+ * 2: damage a torn append cannot cause: a complete header whose header
+ * check fails, or a complete record whose checksum does not match.
  * Negative: I/O or memory error (r->err set).
  */
 static int check_record(struct log_reader *r, uint64_t off, uint32_t *len, char *why,
@@ -254,6 +286,11 @@ static int check_record(struct log_reader *r, uint64_t off, uint32_t *len, char 
 	rc = reader_fill(r, off, KV_LOG_HEADER_BYTES, &p);
 	if (rc != KV_OK)
 		return rc;
+	if (kv_get_u16(p + 10) != header_check(p)) {
+		if (why)
+			snprintf(why, why_len, "header checksum mismatch");
+		return rc_if_damaged(r, off);
+	}
 	if ((unsigned char)p[8] != LOG_TYPE_FULL) {
 		if (why)
 			snprintf(why, why_len, "bad record type %u", (unsigned char)p[8]);
@@ -283,7 +320,7 @@ static int check_record(struct log_reader *r, uint64_t off, uint32_t *len, char 
 	if (kv_checksum32(p + 4, KV_LOG_HEADER_BYTES - 4 + (size_t)n) != kv_get_u32(p)) {
 		if (why)
 			snprintf(why, why_len, "checksum mismatch");
-		return 1;
+		return 2;
 	}
 	*len = n;
 	return 0;
@@ -310,6 +347,7 @@ static int valid_record_follows(struct log_reader *r, uint64_t bad)
 		rc = check_record(r, off, &n, NULL, 0);
 		if (rc <= 0)
 			return rc < 0 ? rc : 1;
+		/* rc 1 or 2: not a valid record here; keep scanning. */
 	}
 	return 0;
 }
@@ -346,6 +384,13 @@ int kv_log_replay(struct kv_device *dev, const char *name, enum kv_file_kind kin
 		rc = check_record(&r, off, &n, why, sizeof(why));
 		if (rc < 0)
 			goto out_free_buf;
+		if (rc == 2) {
+			/* A torn append leaves a short record, never a complete one
+			   with a wrong checksum: this is damage. */
+			rc = kv_err_set(err, KV_ECORRUPT,
+					"corrupt log '%s' at offset %" PRIu64 ": %s", name, off, why);
+			goto out_free_buf;
+		}
 		if (rc == 1) {
 			rc = valid_record_follows(&r, off);
 			if (rc < 0)

@@ -20,7 +20,7 @@
 #include "core/status.h"
 
 /* Record header: u32 checksum, u32 length, u8 type, u8 magic. */
-#define KV_LOG_HEADER_BYTES 10
+#define KV_LOG_HEADER_BYTES 12
 /* Largest payload of one record (bounds what a reader trusts). */
 #define KV_LOG_MAX_PAYLOAD (256u << 20)
 

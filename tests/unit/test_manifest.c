@@ -11,6 +11,7 @@
 #include "tests/testutil.h"
 
 #include "core/alloc.h"
+#include "core/checksum.h"
 #include "core/coding.h"
 #include "core/device.h"
 #include "core/lsm/manifest.h"
@@ -575,6 +576,11 @@ static void test_torn_and_corrupt_manifest(void **state)
 	/* A torn last edit (never acknowledged) is ignored. */
 	memcpy(all + size, all, 20);
 	all[size + 4] = 0x7f; /* its length runs past the end */
+	{
+		uint16_t c = (uint16_t)kv_checksum32(all + size + 4, 6);
+		all[size + 10] = (char)(c & 0xff);
+		all[size + 11] = (char)(c >> 8);
+	}
 	set_content(dev, "MANIFEST-000003", all, size + 20);
 	assert_int_equal(recover(dev, &l, &id, &err), KV_OK);
 	assert_int_equal(l.applied, l.n);

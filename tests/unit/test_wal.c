@@ -10,6 +10,7 @@
 #include "tests/testutil.h"
 
 #include "core/alloc.h"
+#include "core/checksum.h"
 #include "core/coding.h"
 #include "core/device.h"
 #include "core/lsm/wal.h"
@@ -254,6 +255,14 @@ static void test_torn_tail_every_offset(void **state)
 	kv_dev_close(dev);
 }
 
+/* Recompute the header check of the record header at p (as a writer would). */
+static void fix_header_check(char *p)
+{
+	uint16_t c = (uint16_t)kv_checksum32(p + 4, 6);
+	p[10] = (char)(c & 0xff);
+	p[11] = (char)(c >> 8);
+}
+
 static void test_torn_tail_shapes(void **state)
 {
 	struct kv_device *dev = open_dev();
@@ -283,6 +292,7 @@ static void test_torn_tail_shapes(void **state)
 	memcpy(grown + len, all, KV_LOG_HEADER_BYTES);
 	grown[len + 4] = (char)0xff;
 	grown[len + 5] = (char)0x7f;
+	fix_header_check(grown + len);
 	write_all(dev, LOG_NAME, grown, len + 100);
 	assert_int_equal(replay(dev, &x, &info, &err), KV_OK);
 	assert_int_equal(info.records, n);
@@ -290,10 +300,18 @@ static void test_torn_tail_shapes(void **state)
 
 	/* A length beyond the limit. */
 	grown[len + 7] = (char)0x7f;
+	fix_header_check(grown + len);
 	write_all(dev, LOG_NAME, grown, len + 100);
 	assert_int_equal(replay(dev, &x, &info, &err), KV_OK);
 	assert_int_equal(info.records, n);
 	assert_true(info.torn_tail);
+
+	/* The same header with a damaged field is damage, not a torn append. */
+	grown[len + 6] ^= 0x01;
+	write_all(dev, LOG_NAME, grown, len + 100);
+	assert_int_equal(replay(dev, &x, &info, &err), KV_ECORRUPT);
+	assert_non_null(strstr(kv_err_msg(&err), "header checksum mismatch"));
+	assert_int_equal(info.records, n);
 
 	kv_free(KV_MEM_OTHER, grown, len + 8192);
 	kv_free(KV_MEM_OTHER, all, len);
@@ -381,7 +399,8 @@ static void test_corruption_in_the_middle(void **state)
 		snprintf(want, sizeof(want), "at offset %" PRIu64 ":", x.ends[rec - 1]);
 		assert_non_null(strstr(kv_err_msg(&err), "corrupt log '" LOG_NAME "'"));
 		assert_non_null(strstr(kv_err_msg(&err), want));
-		assert_non_null(strstr(kv_err_msg(&err), "(valid records follow)"));
+		assert_true(strstr(kv_err_msg(&err), "(valid records follow)") ||
+			    strstr(kv_err_msg(&err), "checksum mismatch"));
 		assert_int_equal(info.records, rec);
 		assert_int_equal(info.valid_bytes, x.ends[rec - 1]);
 	}
@@ -408,7 +427,12 @@ static void test_corruption_in_the_middle(void **state)
 	kv_dev_close(dev);
 }
 
-static void test_flip_in_last_record_is_torn(void **state)
+/*
+ * A flip anywhere in the last record is damage (KV_ECORRUPT): the header
+ * check covers the header fields, the checksum the rest. Never a wrong
+ * record, never a silently dropped one.
+ */
+static void test_flip_in_last_record(void **state)
 {
 	struct kv_device *dev = open_dev();
 	struct kv_log_replay_info info;
@@ -419,6 +443,8 @@ static void test_flip_in_last_record_is_torn(void **state)
 	char *all;
 
 	(void)state;
+	int rc, torn = 0, corrupt = 0;
+
 	kv_rng_seed(&r, seed + 5);
 	small_log(dev, &x, &r, n, 300);
 	all = read_all(dev, LOG_NAME, &len);
@@ -427,13 +453,22 @@ static void test_flip_in_last_record_is_torn(void **state)
 
 		all[at] ^= (char)(1 + kv_rng_below(&r, 255));
 		write_all(dev, LOG_NAME, all, len);
-		assert_int_equal(replay(dev, &x, &info, &err), KV_OK);
+		rc = replay(dev, &x, &info, &err);
 		assert_int_equal(x.seen, n - 1);
-		assert_true(info.torn_tail);
 		assert_int_equal(info.valid_bytes, x.ends[n - 2]);
-		assert_int_equal(info.file_bytes, len);
+		if (rc == KV_OK) {
+			assert_true(info.torn_tail);
+			assert_int_equal(info.file_bytes, len);
+			torn++;
+		} else {
+			assert_int_equal(rc, KV_ECORRUPT);
+			assert_non_null(strstr(kv_err_msg(&err), "checksum mismatch"));
+			corrupt++;
+		}
 		all[at] = saved;
 	}
+	assert_int_equal(torn, 0);
+	assert_true(corrupt > 0);
 	kv_free(KV_MEM_OTHER, all, len);
 	expect_free(&x);
 	kv_dev_close(dev);
@@ -740,7 +775,7 @@ int main(void)
 	    cmocka_unit_test(test_torn_tail_shapes),
 	    cmocka_unit_test(test_crash_drops_unsynced),
 	    cmocka_unit_test(test_corruption_in_the_middle),
-	    cmocka_unit_test(test_flip_in_last_record_is_torn),
+	    cmocka_unit_test(test_flip_in_last_record),
 	    cmocka_unit_test(test_empty_and_missing),
 	    cmocka_unit_test(test_oversized_record_rejected),
 	    cmocka_unit_test(test_alloc_failures),
