@@ -51,6 +51,8 @@ struct kv_cli_opts {
 	char device[KV_OPT_STRING_BYTES];
 	char db[KV_OPT_STRING_BYTES];
 	char json[KV_OPT_STRING_BYTES]; /* "" = no JSON file */
+	char csv[KV_OPT_STRING_BYTES];  /* "" = no CSV file; rows are appended */
+	char label[KV_OPT_STRING_BYTES]; /* first CSV column */
 	bool histogram;
 	bool verify;
 };

@@ -186,6 +186,29 @@ static void print_header(FILE *out, const struct kv_cli_bench_args *a, const cha
 	fflush(out);
 }
 
+/* Append the CSV rows of @r to @path (with a header row if it is new or empty). */
+static int write_csv(const char *path, const struct kv_report *r, const struct kv_cli_bench_args *a,
+		     struct kv_err *err)
+{
+	char label[KV_OPT_STRING_BYTES + 64];
+	FILE *f = fopen(path, "a");
+	int rc;
+
+	if (!f)
+		return kv_err_set(err, KV_EIO, "--csv=%s: %s", path, strerror(errno));
+	if (a->opts.label[0])
+		snprintf(label, sizeof(label), "%s", a->opts.label);
+	else if (a->memtable)
+		snprintf(label, sizeof(label), "%s/%s/%s@%s", a->engine->name, a->memtable->name,
+			 a->strategy ? a->strategy->name : "-", a->device->name);
+	else
+		snprintf(label, sizeof(label), "%s@%s", a->engine->name, a->device->name);
+	rc = kv_report_csv(f, r, label, ftell(f) == 0);
+	if (fclose(f) != 0 || rc != 0)
+		return kv_err_set(err, KV_EIO, "--csv=%s: write failed: %s", path, strerror(errno));
+	return KV_OK;
+}
+
 static int write_json(const char *path, const struct kv_report *r, struct kv_err *err)
 {
 	FILE *f = fopen(path, "w");
@@ -317,6 +340,14 @@ int kv_cli_bench(int argc, char **argv, int full_argc, char **full_argv, const c
 			goto out_close_engine;
 		}
 		fprintf(out, "\nStatistics written to %s\n", a.opts.json);
+	}
+	if (a.opts.csv[0]) {
+		rc = write_csv(a.opts.csv, &rep, &a, &err);
+		if (rc != KV_OK) {
+			fprintf(errout, "lsmlab: %s\n", kv_err_msg(&err));
+			goto out_close_engine;
+		}
+		fprintf(out, "Rows appended to %s\n", a.opts.csv);
 	}
 	if (fflush(out) != 0) {
 		fprintf(errout, "lsmlab: writing the results failed: %s\n", strerror(errno));

@@ -591,3 +591,63 @@ int kv_report_json(FILE *out, const struct kv_report *r)
 	kv_json_end_object(&j);
 	return kv_json_finish(&j) == KV_OK ? KV_OK : KV_EIO;
 }
+
+/* ---- CSV rows (columns documented in results/README.md) ---- */
+
+static void csv_field(FILE *out, const char *s)
+{
+	bool quote = strpbrk(s, ",\"\n") != NULL;
+
+	if (!quote) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+int kv_report_csv(FILE *out, const struct kv_report *r, const char *label, bool header)
+{
+	struct kv_amp a;
+	struct kv_dev_stats ds;
+	const char *strategy = kv_engine_is_lsm(r->engine) ? kv_lsm_strategy_name(r->engine) : "";
+	const char *memtable = kv_engine_is_lsm(r->engine) ? kv_lsm_memtable_name(r->engine) : "";
+
+	kv_report_amp(r, &a);
+	kv_dev_get_stats(r->device, &ds);
+	if (header)
+		fputs("label,engine,memtable,strategy,device,seed,benchmark,ops,micros_per_op,"
+		      "ops_per_sec,device_ops_per_sec,bench_device_bytes_written,"
+		      "bench_device_bytes_read,bench_read_bytes_per_op,lat_p50_ns,lat_p99_ns,"
+		      "lat_p999_ns,lat_max_ns,wa,wa_no_wal,ra_found_ios,ra_found_bytes,"
+		      "ra_notfound_ios,ra_notfound_bytes,sa,sa_peak,user_bytes_written,"
+		      "device_bytes_written,device_live_bytes,logical_live_bytes\n",
+		      out);
+	for (size_t i = 0; i < r->nresults; i++) {
+		const struct kv_bench_result *b = &r->results[i];
+		double wall_s = (double)b->wall_ns / 1e9, dev_s = (double)b->device_ns / 1e9;
+
+		csv_field(out, label);
+		fputc(',', out);
+		csv_field(out, r->engine->ops->name);
+		fprintf(out, ",%s,%s,%s,%" PRIu64 ",%s,%" PRIu64 ",%.4f,%.1f,%.1f,%" PRIu64
+			     ",%" PRIu64 ",%.2f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
+			memtable, strategy, r->device->ops->name, r->seed, kv_bench_name(b->kind),
+			b->ops, b->ops ? (double)b->wall_ns / 1e3 / (double)b->ops : 0.0,
+			ratio((double)b->ops, wall_s), ratio((double)b->ops, dev_s),
+			b->device_bytes_written, b->device_bytes_read,
+			ratio((double)b->device_bytes_read, (double)b->ops), b->lat.p50, b->lat.p99,
+			b->lat.p999, b->lat.max);
+		fprintf(out, ",%.4f,%.4f,%.4f,%.1f,%.4f,%.1f,%.4f,%.4f,%" PRIu64 ",%" PRIu64
+			     ",%" PRIu64 ",%" PRIu64 "\n",
+			a.wa, a.wa_no_wal, a.ra_found_ios, a.ra_found_bytes, a.ra_notfound_ios,
+			a.ra_notfound_bytes, a.sa, a.sa_peak, a.user_bytes_written,
+			a.dev_bytes_written, ds.live_bytes, r->logical_live_bytes);
+	}
+	return ferror(out) ? -1 : 0;
+}

@@ -94,4 +94,11 @@ void kv_report_definitions(FILE *out);
  */
 int kv_report_json(FILE *out, const struct kv_report *r);
 
+/*
+ * Write one CSV row per benchmark of @r, labelled @label (the header row
+ * first when @header). Columns and units: results/README.md. Returns 0, or
+ * -1 if a write failed.
+ */
+int kv_report_csv(FILE *out, const struct kv_report *r, const char *label, bool header);
+
 #endif

@@ -362,7 +362,8 @@ static int recover(struct lsm *db)
 		db->next_file_id = rs.max_id_on_device + 1;
 
 	/* Replay the WALs still needed, oldest first. */
-	qsort(rs.wal_ids, rs.nwal, sizeof(uint64_t), cmp_u64);
+	if (rs.nwal > 1)
+		qsort(rs.wal_ids, rs.nwal, sizeof(uint64_t), cmp_u64);
 	durable_seq = db->flushed_seq;
 	for (size_t i = 0; i < rs.nwal; i++) {
 		struct replay_ctx rc = { .db = db, .name = name, .durable_seq = durable_seq };
