@@ -30,9 +30,12 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 
 uint64_t kv_xfer_ns(uint64_t bytes, uint64_t bytes_per_s)
 {
-	/* ceil(bytes * 1e9 / rate) without overflow for bytes < 2^34 */
-	unsigned __int128 n = (unsigned __int128)bytes * 1000000000u;
-	return (uint64_t)((n + bytes_per_s - 1) / bytes_per_s);
+	/* ceil(bytes * 1e9 / rate) exactly, without overflow for rate <= 1e12 */
+	uint64_t q = bytes / bytes_per_s, r = bytes % bytes_per_s;
+	uint64_t x = r * 1000u, a = x / bytes_per_s, b = x % bytes_per_s;
+	uint64_t y = b * 1000000u;
+
+	return q * 1000000000u + a * 1000000u + (y + bytes_per_s - 1) / bytes_per_s;
 }
 
 int kv_nand_timing_new(const struct kv_ssd_params *p, struct kv_nand_timing **out,

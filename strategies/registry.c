@@ -5,10 +5,18 @@
 
 #include <string.h>
 
+#include "strategies/fifo.h"
 #include "strategies/leveled.h"
+#include "strategies/tiered.h"
+#include "strategies/twcs.h"
+#include "strategies/universal.h"
 
 const struct kv_strategy_ops *const kv_strategy_registry[] = {
 	&kv_leveled_strategy_ops,
+	&kv_tiered_strategy_ops,
+	&kv_universal_strategy_ops,
+	&kv_twcs_strategy_ops,
+	&kv_fifo_strategy_ops,
 	NULL,
 };
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/options.h"
+
 bool kv_run_overlaps(const struct kv_run *run, struct kv_slice lo, struct kv_slice hi)
 {
 	size_t a, b;
@@ -167,6 +169,16 @@ bool kv_job_add_runs(struct kv_job *job, int level, const struct kv_level *lv, c
 		}
 	}
 	return true;
+}
+
+uint64_t kv_cfg_engine_ttl_ns(const struct kv_config *cfg)
+{
+	const char *value = kv_config_get(cfg, "ttl");
+	uint64_t ns = 0;
+
+	if (!value || kv_parse_duration_ns(value, &ns) != KV_OK)
+		return 0;
+	return ns;
 }
 
 static int cmp_by_size(const void *a, const void *b)

@@ -85,6 +85,15 @@ size_t kv_runs_best_stretch(const struct kv_level *lv, const bool *member, size_
 bool kv_job_add_runs(struct kv_job *job, int level, const struct kv_level *lv, const bool *sel,
 		     size_t n);
 
+/*
+ * The engine's own `ttl` option from @cfg in ns (0 when unset or
+ * unparsable: the engine validates it). The engine uses its ttl when
+ * non-zero and the strategy's ttl_ns otherwise; strategies that drop
+ * expired files use the same effective value so that they only drop what
+ * reads already treat as expired.
+ */
+uint64_t kv_cfg_engine_ttl_ns(const struct kv_config *cfg);
+
 /* Cassandra size-tiered (STCS) parameters, as in the option tables. */
 struct kv_stcs_params {
 	int64_t min_threshold;

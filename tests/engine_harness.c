@@ -84,6 +84,8 @@ static const char *const small_options[][2] = {
 	{ "max_bytes_for_level_base", "256KiB" },
 	{ "target_file_size_base", "64KiB" },
 	{ "max_bytes_for_level_multiplier", "4" },
+	{ "min_sstable_size", "16KiB" },
+	{ "tombstone_compaction_interval", "0" },
 	{ "block_cache_size", "256KiB" },
 	{ "paranoid_checks", "true" },
 	{ "page_cache_size", "256KiB" },

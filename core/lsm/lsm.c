@@ -607,7 +607,8 @@ static int lsm_get(struct kv_engine *e, struct kv_slice key, struct kv_slice *va
 	struct lsm *db = to_lsm(e);
 	struct kv_entry_meta m;
 	struct kv_slice v;
-	uint64_t now = db->opts.ttl_ns ? kv_dev_now_ns(db->dev) : 0;
+	uint64_t now = db->opts.ttl_ns ? kv_dev_now_ns(db->dev) : 0, hash = 0;
+	bool hashed = false;
 	int r;
 
 	db->reads.gets++;
@@ -631,8 +632,12 @@ static int lsm_get(struct kv_engine *e, struct kv_slice key, struct kv_slice *va
 				continue;
 			db->reads.runs_probed++;
 			db->reads.files_probed++;
-			r = kv_sst_get(lv->runs[ri].files[fi]->sst, key, &db->get_buf, &m, &st,
-				       &e->err);
+			if (!hashed) {
+				hash = kv_sst_key_hash(key);
+				hashed = true;
+			}
+			r = kv_sst_get_hashed(lv->runs[ri].files[fi]->sst, key, hash, &db->get_buf,
+					      &m, &st, &e->err);
 			db->reads.bloom_checks += st.bloom_checks;
 			db->reads.bloom_negatives += st.bloom_negatives;
 			db->reads.bloom_false_pos += st.bloom_false_pos;

@@ -106,6 +106,15 @@ int kv_sst_get(struct kv_sst *t, struct kv_slice key, struct kv_buf *value,
 	       struct kv_entry_meta *meta, struct kv_sst_read_stats *st, struct kv_err *err);
 
 /*
+ * The same lookup with the key's hash computed once by the caller
+ * (kv_sst_key_hash), so a read that probes several tables hashes once.
+ */
+int kv_sst_get_hashed(struct kv_sst *t, struct kv_slice key, uint64_t key_hash,
+		      struct kv_buf *value, struct kv_entry_meta *meta,
+		      struct kv_sst_read_stats *st, struct kv_err *err);
+uint64_t kv_sst_key_hash(struct kv_slice key);
+
+/*
  * An internal iterator over the table (meta() implemented). @fill_cache:
  * whether blocks read are inserted into the block cache (false for
  * compaction inputs). The table must outlive the iterator. NULL on ENOMEM.

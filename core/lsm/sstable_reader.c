@@ -501,8 +501,20 @@ int kv_sst_cursor_failed(const struct kv_sst *t, const struct kv_block_cursor *c
 	return kv_sst_corrupt(t->name, err, block_off + c->bad_off, "%s (data block)", c->what);
 }
 
+uint64_t kv_sst_key_hash(struct kv_slice key)
+{
+	return kv_bloom_hash(key);
+}
+
 int kv_sst_get(struct kv_sst *t, struct kv_slice key, struct kv_buf *value,
 	       struct kv_entry_meta *meta, struct kv_sst_read_stats *st, struct kv_err *err)
+{
+	return kv_sst_get_hashed(t, key, kv_bloom_hash(key), value, meta, st, err);
+}
+
+int kv_sst_get_hashed(struct kv_sst *t, struct kv_slice key, uint64_t key_hash,
+		      struct kv_buf *value, struct kv_entry_meta *meta,
+		      struct kv_sst_read_stats *st, struct kv_err *err)
 {
 	struct kv_sst_read_stats dummy;
 	struct kv_sst_block_ref ref;
@@ -518,7 +530,7 @@ int kv_sst_get(struct kv_sst *t, struct kv_slice key, struct kv_buf *value,
 		st = &dummy;
 	if (t->has_filter) {
 		st->bloom_checks++;
-		if (!kv_bloom_may_contain(&t->bloom, kv_bloom_hash(key))) {
+		if (!kv_bloom_may_contain(&t->bloom, key_hash)) {
 			st->bloom_negatives++;
 			return KV_NOTFOUND;
 		}

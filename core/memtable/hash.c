@@ -154,7 +154,7 @@ static int hash_init(struct kv_memtable *mt, const struct kv_config *cfg, struct
 {
 	struct hash_mt *h = to_h(mt);
 	struct hash_options o;
-	size_t nb;
+	size_t nb = 0;
 	int rc;
 
 	rc = kv_options_load(hash_option_table, cfg, &o, err);

@@ -7,9 +7,15 @@
  * every entry automatically.
  */
 #include "core/memtable/memtable.h"
+#include "core/memtable/hash.h"
+#include "core/memtable/rbtree.h"
 #include "core/memtable/skiplist.h"
+#include "core/memtable/vector.h"
 
 const struct kv_memtable_ops *const kv_memtable_registry[] = {
 	&kv_skiplist_memtable_ops,
+	&kv_rbtree_memtable_ops,
+	&kv_hash_memtable_ops,
+	&kv_vector_memtable_ops,
 	NULL,
 };

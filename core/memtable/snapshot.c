@@ -3,8 +3,11 @@
  *
  * Invariants:
  *  1. A snapshot's elements [0, n) are sorted strictly by (key ascending,
- *     seq descending) and each elem.prefix is the big-endian value of the
- *     first min(8, key_len) key bytes, zero padded; n <= cap.
+ *     seq descending); every key is at least `skip` bytes long and all
+ *     share their first `skip` bytes (the longest common prefix); each
+ *     elem.prefix is the big-endian value of key bytes [skip, skip + 8),
+ *     zero padded; n <= cap. (Skipping the common prefix keeps the inline
+ *     prefix compare useful for keys like zero-padded numbers.)
  *  2. refs counts the cache's reference (if c->snap points at it) plus one
  *     per open iterator over it; a snapshot is freed when refs reaches 0.
  *  3. c->open_iters is the number of open iterators created from c.
@@ -45,11 +48,12 @@ uint32_t kv_mt_key_hash(const char *k, size_t len)
 	return (uint32_t)kv_hash64(k, len, HASH_SEED);
 }
 
-static inline uint64_t key_prefix(const char *k, size_t len)
+/* Big-endian value of key bytes [skip, skip + 8), zero padded. */
+static inline uint64_t key_prefix(const char *k, size_t len, size_t skip)
 {
 	uint64_t p = 0;
 
-	for (size_t i = 0; i < 8; i++)
+	for (size_t i = skip; i < skip + 8; i++)
 		p = (p << 8) | (i < len ? (unsigned char)k[i] : 0u);
 	return p;
 }
@@ -231,6 +235,7 @@ static int snapcache_build(struct kv_mt_snapcache *c, size_t n, kv_mt_fill_fn fi
 {
 	struct kv_mt_snap *s = c->snap;
 	const struct kv_mt_entry **ptrs;
+	size_t skip;
 
 	if (!s || s->refs > 1 || s->cap < n) {
 		/* Never smaller than the array it replaces (monotonic accounting). */
@@ -266,11 +271,20 @@ static int snapcache_build(struct kv_mt_snapcache *c, size_t n, kv_mt_fill_fn fi
 						      n * sizeof(*ptrs));
 	if (n)
 		fill(ctx, ptrs, n);
+	skip = n ? ptrs[0]->key_len : 0;
+	for (size_t i = 1; i < n && skip > 0; i++) {
+		const struct kv_mt_entry *e = ptrs[i];
+		size_t l = 0, m = e->key_len < skip ? e->key_len : skip;
+
+		while (l < m && e->key[l] == ptrs[0]->key[l])
+			l++;
+		skip = l;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct kv_mt_entry *e = ptrs[i];
 
 		s->v[i].e = e;
-		s->v[i].prefix = key_prefix(e->key, e->key_len);
+		s->v[i].prefix = key_prefix(e->key, e->key_len, skip);
 	}
 	s->n = n;
 	sort_elems(s->v, n);
@@ -291,20 +305,14 @@ static void it_seek(struct kv_iter *it, struct kv_slice target)
 {
 	struct snap_iter *si = (struct snap_iter *)it;
 	const struct kv_mt_snap *s = si->snap;
-	uint64_t tp = key_prefix(target.data, target.len);
 	size_t lo = 0, hi = s->n;
 
-	/* First element whose key >= target. */
+	/* First element whose key >= target (O(log n) full key compares). */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct elem *x = &s->v[mid];
-		bool less;
+		const struct kv_mt_entry *e = s->v[mid].e;
 
-		if (x->prefix != tp)
-			less = x->prefix < tp;
-		else
-			less = key_cmp(x->e->key, x->e->key_len, target.data, target.len) < 0;
-		if (less)
+		if (key_cmp(e->key, e->key_len, target.data, target.len) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;

@@ -8,7 +8,8 @@
  * there). Entries never move; a kind that replaces an entry leaves the old
  * one in its arena.
  *
- * Snapshot: an array of (8-byte big-endian key prefix, entry pointer)
+ * Snapshot: an array of (8 key bytes after the longest common prefix of
+ * all keys, big-endian; entry pointer)
  * pairs, sorted by (key ascending, seq descending) with an introsort that
  * compares the prefixes inline and dereferences an entry only when two
  * prefixes tie. Cost: O(n log n) per build, n = the entries the kind puts
@@ -42,6 +43,7 @@
 
 #include "core/iter.h"
 #include "core/slice.h"
+#include "core/status.h"
 
 /* Stored version of one key; key bytes then value bytes follow. */
 struct kv_mt_entry {
