@@ -5,12 +5,16 @@
 
 #include <string.h>
 
+#include "devices/fault.h"
 #include "devices/file.h"
 #include "devices/mem.h"
+#include "devices/ssd.h"
 
 const struct kv_device_ops *const kv_device_registry[] = {
 	&kv_file_device_ops,
 	&kv_mem_device_ops,
+	&kv_ssd_device_ops,
+	&kv_fault_device_ops,
 	NULL,
 };
 

@@ -9,6 +9,7 @@
 #include "devices/ssd_space.h"
 
 #include <assert.h>
+#include <stdbool.h>
 
 #include "core/alloc.h"
 
