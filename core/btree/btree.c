@@ -671,7 +671,7 @@ int bt_tree_put(struct bt_tree *t, struct kv_slice key, struct kv_slice value)
 	struct bt_frame *lf;
 	struct bt_cell old;
 	uint32_t pos, len, oldlen = 0, chain = 0, before;
-	bool found, ovf;
+	bool found, ovf, split = false;
 	int r;
 
 	r = descend(t, key, &p);
@@ -715,6 +715,7 @@ int bt_tree_put(struct bt_tree *t, struct kv_slice key, struct kv_slice value)
 		bool seq = !found && pos == bt_page_ncells(lf->data) && bt_page_next(lf->data) == 0;
 		t->leaf_used_bytes -= before;
 		t->leaf_used_bytes += used(t, lf->data); /* split_leaf counts from here */
+		split = true;
 		r = split_leaf(t, &p, p.depth - 1, pos, t->cellbuf, len, seq);
 		if (r != KV_OK) {
 			/* Nothing changed but the removal: undo it. */
@@ -737,7 +738,7 @@ int bt_tree_put(struct bt_tree *t, struct kv_slice key, struct kv_slice value)
 		free_chain(t, &old);
 	else
 		t->entries++;
-	if (p.e[p.depth - 1].f && p.depth > 1)
+	if (!split)
 		maybe_rebalance_leaf(t, &p);
 	r = KV_OK;
 out_unpin:
@@ -779,4 +780,385 @@ int bt_tree_delete(struct bt_tree *t, struct kv_slice key)
 	maybe_rebalance_leaf(t, &p);
 	unpin_path(t, &p);
 	return KV_OK;
+}
+
+/* ---- set-up ---- */
+
+int bt_tree_init(struct bt_tree *t, struct bt_pager *pager, struct bt_pool *pool,
+		 const struct bt_meta *meta, struct kv_err *err)
+{
+	size_t pb = bt_pager_page_bytes(pager);
+	struct bt_frame *f;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	t->pager = pager;
+	t->pool = pool;
+	t->err = err;
+	t->page_bytes = pb;
+	t->max_local = bt_max_local(pb);
+	t->min_used = (uint32_t)((pb - BT_PAGE_HEADER_BYTES) / 4);
+	t->kbuf.component = t->kbuf2.component = t->sepbuf.component = KV_MEM_BUFFER_POOL;
+	t->cells_cap = 3 * pb / 4 + 8;
+	t->scratch = kv_malloc(KV_MEM_BUFFER_POOL, pb);
+	t->ovfpage = kv_malloc(KV_MEM_BUFFER_POOL, pb);
+	t->gather = kv_malloc(KV_MEM_BUFFER_POOL, 3 * pb);
+	t->cells = kv_malloc(KV_MEM_BUFFER_POOL, t->cells_cap * sizeof(*t->cells));
+	t->sizes = kv_malloc(KV_MEM_BUFFER_POOL, t->cells_cap * sizeof(*t->sizes));
+	t->cellbuf = kv_malloc(KV_MEM_BUFFER_POOL, 2 * pb);
+	t->oldcell = kv_malloc(KV_MEM_BUFFER_POOL, 2 * pb);
+	t->sepcell = kv_malloc(KV_MEM_BUFFER_POOL, pb);
+	if (!t->scratch || !t->ovfpage || !t->gather || !t->cells || !t->sizes || !t->cellbuf ||
+	    !t->oldcell || !t->sepcell) {
+		bt_tree_destroy(t);
+		return kv_err_set(err, KV_ENOMEM, "btree: out of memory");
+	}
+	if (meta->root != 0) {
+		t->root = meta->root;
+		t->height = meta->height;
+		t->entries = meta->entries;
+		t->leaf_pages = meta->leaf_pages;
+		t->internal_pages = meta->internal_pages;
+		t->overflow_pages = meta->overflow_pages;
+		t->leaf_used_bytes = meta->leaf_used_bytes;
+		if (t->height == 0 || t->height >= BT_MAX_HEIGHT) {
+			bt_tree_destroy(t);
+			return kv_err_set(err, KV_ECORRUPT, "btree file '%s': tree height %" PRIu32
+					  " out of range", BT_META_FILE, meta->height);
+		}
+		return KV_OK;
+	}
+	r = prepare(t);
+	if (r != KV_OK) {
+		bt_tree_destroy(t);
+		return r;
+	}
+	t->height = 1;
+	f = new_page(t, BT_PAGE_LEAF, 0);
+	t->root = bt_page_id(f->data);
+	bt_pool_unpin(pool, f);
+	return KV_OK;
+}
+
+void bt_tree_destroy(struct bt_tree *t)
+{
+	size_t pb = t->page_bytes;
+
+	kv_free(KV_MEM_BUFFER_POOL, t->scratch, t->scratch ? pb : 0);
+	kv_free(KV_MEM_BUFFER_POOL, t->ovfpage, t->ovfpage ? pb : 0);
+	kv_free(KV_MEM_BUFFER_POOL, t->gather, t->gather ? 3 * pb : 0);
+	kv_free(KV_MEM_BUFFER_POOL, t->cells, t->cells ? t->cells_cap * sizeof(*t->cells) : 0);
+	kv_free(KV_MEM_BUFFER_POOL, t->sizes, t->sizes ? t->cells_cap * sizeof(*t->sizes) : 0);
+	kv_free(KV_MEM_BUFFER_POOL, t->cellbuf, t->cellbuf ? 2 * pb : 0);
+	kv_free(KV_MEM_BUFFER_POOL, t->oldcell, t->oldcell ? 2 * pb : 0);
+	kv_free(KV_MEM_BUFFER_POOL, t->sepcell, t->sepcell ? pb : 0);
+	kv_buf_free(&t->kbuf);
+	kv_buf_free(&t->kbuf2);
+	kv_buf_free(&t->sepbuf);
+	t->scratch = t->ovfpage = t->gather = t->cellbuf = t->oldcell = t->sepcell = NULL;
+	t->cells = NULL;
+	t->sizes = NULL;
+}
+
+void bt_tree_fill_meta(const struct bt_tree *t, struct bt_meta *m)
+{
+	m->root = t->root;
+	m->height = t->height;
+	m->entries = t->entries;
+	m->leaf_pages = t->leaf_pages;
+	m->internal_pages = t->internal_pages;
+	m->overflow_pages = t->overflow_pages;
+	m->leaf_used_bytes = t->leaf_used_bytes;
+}
+
+/* ---- cursor ---- */
+
+void bt_cursor_init(struct bt_cursor *c, struct bt_tree *t)
+{
+	memset(c, 0, sizeof(*c));
+	c->t = t;
+	c->key.component = KV_MEM_OTHER;
+	c->value.component = KV_MEM_OTHER;
+}
+
+void bt_cursor_destroy(struct bt_cursor *c)
+{
+	kv_buf_free(&c->key);
+	kv_buf_free(&c->value);
+	c->valid = false;
+}
+
+static int cursor_fail(struct bt_cursor *c, int r)
+{
+	c->valid = false;
+	c->status = r;
+	return r;
+}
+
+/* From leaf frame @f at @pos, move right past exhausted leaves and load. */
+static int cursor_settle(struct bt_cursor *c, struct bt_frame *f, uint32_t pos)
+{
+	struct bt_tree *t = c->t;
+	struct bt_cell cell;
+	struct kv_slice k;
+	int r;
+
+	while (pos >= bt_page_ncells(f->data)) {
+		uint32_t next = bt_page_next(f->data);
+		bt_pool_unpin(t->pool, f);
+		if (next == 0) {
+			c->valid = false;
+			return KV_OK;
+		}
+		r = bt_pool_get(t->pool, next, BT_PAGE_LEAF, &f, t->err);
+		if (r != KV_OK)
+			return cursor_fail(c, r);
+		pos = 0;
+	}
+	bt_page_cell(f->data, pos, &cell);
+	r = cell_key(t, &cell, &t->kbuf, &k);
+	if (r == KV_OK)
+		r = kv_buf_set(&c->key, k.data, k.len) == KV_OK ? KV_OK : KV_ENOMEM;
+	if (r == KV_OK) {
+		c->value.len = 0;
+		if (kv_buf_reserve(&c->value, cell.vlen) != KV_OK)
+			r = KV_ENOMEM;
+		else if (cell.flags & BT_CELL_OVF)
+			r = read_chain(t, cell.chain, (uint64_t)cell.klen + cell.vlen, cell.klen,
+				       cell.vlen, c->value.data);
+		else if (cell.vlen)
+			memcpy(c->value.data, cell.value, cell.vlen);
+		if (r == KV_OK)
+			c->value.len = cell.vlen;
+	}
+	c->leaf = bt_page_id(f->data);
+	c->idx = pos;
+	bt_pool_unpin(t->pool, f);
+	if (r != KV_OK) {
+		if (r == KV_ENOMEM)
+			kv_err_set(t->err, r, "btree scan: out of memory");
+		return cursor_fail(c, r);
+	}
+	c->version = t->version;
+	c->valid = true;
+	return KV_OK;
+}
+
+int bt_cursor_seek(struct bt_cursor *c, struct kv_slice key, bool after)
+{
+	struct bt_tree *t = c->t;
+	struct path p;
+	struct bt_frame *f;
+	uint32_t pos;
+	bool found;
+	int r;
+
+	c->status = KV_OK;
+	r = descend(t, key, &p);
+	if (r != KV_OK)
+		return cursor_fail(c, r);
+	f = p.e[p.depth - 1].f;
+	r = search(t, f->data, key, after, &pos, &found);
+	if (r != KV_OK) {
+		unpin_path(t, &p);
+		return cursor_fail(c, r);
+	}
+	/* Keep only the leaf pinned. */
+	p.e[p.depth - 1].f = NULL;
+	unpin_path(t, &p);
+	return cursor_settle(c, f, pos);
+}
+
+int bt_cursor_next(struct bt_cursor *c)
+{
+	struct bt_tree *t = c->t;
+	struct bt_frame *f;
+	int r;
+
+	if (!c->valid)
+		return c->status;
+	if (c->version != t->version) {
+		/* The tree changed under us: find the key after ours again.
+		   c->key is copied first because seek reuses it. */
+		r = kv_buf_set(&t->sepbuf, c->key.data, c->key.len);
+		if (r != KV_OK)
+			return cursor_fail(c, kv_err_set(t->err, KV_ENOMEM, "btree scan: out of memory"));
+		return bt_cursor_seek(c, kv_buf_slice(&t->sepbuf), true);
+	}
+	r = bt_pool_get(t->pool, c->leaf, BT_PAGE_LEAF, &f, t->err);
+	if (r != KV_OK)
+		return cursor_fail(c, r);
+	return cursor_settle(c, f, c->idx + 1);
+}
+
+/* ---- the invariant checker ---- */
+
+struct check_ctx {
+	struct bt_tree *t;
+	struct bt_check_info *info;
+	uint32_t expect_next;  /* next pointer of the previous leaf */
+	bool have_leaf;
+	uint64_t leaf_used, internals, ovf_pages, fill_sum_x1000;
+	struct kv_buf bounds[BT_MAX_HEIGHT][2];
+};
+
+static int check_fail(struct check_ctx *x, uint32_t id, const char *what)
+{
+	return kv_err_set(x->t->err, KV_ECORRUPT, "btree check: page %" PRIu32 ": %s", id, what);
+}
+
+static int check_page(struct check_ctx *x, uint32_t id, uint32_t depth, const struct kv_slice *lo,
+		      const struct kv_slice *hi)
+{
+	struct bt_tree *t = x->t;
+	struct bt_frame *f;
+	struct bt_cell c;
+	struct kv_slice k, prev = { NULL, 0 };
+	bool leaf = depth + 1 == t->height;
+	uint32_t n;
+	int r;
+
+	r = bt_pool_get(t->pool, id, leaf ? BT_PAGE_LEAF : BT_PAGE_INTERNAL, &f, t->err);
+	if (r != KV_OK)
+		return r;
+	n = bt_page_ncells(f->data);
+	if (bt_page_level(f->data) != t->height - 1 - depth) {
+		r = check_fail(x, id, leaf ? "leaf not at the bottom level"
+					   : "internal page at the wrong level");
+		goto out;
+	}
+	if (depth > 0 && used(t, f->data) < t->min_used && t->st.rebalance_skipped == 0) {
+		r = check_fail(x, id, "non-root page below the fill bound");
+		goto out;
+	}
+	x->info->pages++;
+	for (uint32_t i = 0; i < n; i++) {
+		struct kv_buf *kb = &x->bounds[depth][i & 1];
+		bt_page_cell(f->data, i, &c);
+		r = cell_key(t, &c, kb, &k);
+		if (r != KV_OK)
+			goto out;
+		if (k.data != kb->data) {
+			/* keep the key stable across the child walk */
+			if (kv_buf_set(kb, k.data, k.len) != KV_OK) {
+				r = kv_err_set(t->err, KV_ENOMEM, "btree check: out of memory");
+				goto out;
+			}
+			k = kv_buf_slice(kb);
+		}
+		if ((i > 0 && kv_slice_cmp(prev, k) >= 0) || (lo && kv_slice_cmp(k, *lo) < 0) ||
+		    (hi && kv_slice_cmp(k, *hi) >= 0)) {
+			r = check_fail(x, id, "keys out of order or outside the parent's range");
+			goto out;
+		}
+		if (c.flags & BT_CELL_OVF) {
+			uint32_t np = bt_ovf_pages(t->page_bytes, (uint64_t)c.klen + c.vlen);
+			for (uint32_t j = 0; j < np; j++)
+				if (!bt_pager_is_allocated(t->pager, c.chain + j)) {
+					r = check_fail(x, id, "overflow chain page not allocated");
+					goto out;
+				}
+			x->ovf_pages += np;
+		}
+		prev = k;
+	}
+	if (leaf) {
+		if (x->have_leaf && x->expect_next != id) {
+			r = check_fail(x, id, "leaf chain skips or repeats a leaf");
+			goto out;
+		}
+		x->have_leaf = true;
+		x->expect_next = bt_page_next(f->data);
+		x->info->leaves++;
+		x->info->entries += n;
+		x->leaf_used += used(t, f->data);
+		x->fill_sum_x1000 += (uint64_t)(t->page_bytes - bt_page_free_bytes(f->data,
+							t->page_bytes)) * 1000 / t->page_bytes;
+		r = KV_OK;
+		goto out;
+	}
+	x->internals++;
+	if (depth > 0 && n == 0) {
+		r = check_fail(x, id, "non-root internal page without keys");
+		goto out;
+	}
+	/* Children: [lo, k0), [k0, k1), ..., [k_{n-1}, hi). Keys are re-read
+	   per child because the bounds buffers alternate. */
+	for (uint32_t i = 0; i <= n; i++) {
+		struct kv_slice kl, kh;
+		const struct kv_slice *cl = lo, *ch = hi;
+		struct kv_buf *bl = &x->bounds[depth][0], *bh = &x->bounds[depth][1];
+		if (i > 0) {
+			bt_page_cell(f->data, i - 1, &c);
+			r = cell_key(t, &c, bl, &kl);
+			if (r == KV_OK && kl.data != bl->data)
+				r = kv_buf_set(bl, kl.data, kl.len);
+			if (r != KV_OK)
+				goto out;
+			kl = kv_buf_slice(bl);
+			cl = &kl;
+		}
+		if (i < n) {
+			bt_page_cell(f->data, i, &c);
+			r = cell_key(t, &c, bh, &kh);
+			if (r == KV_OK && kh.data != bh->data)
+				r = kv_buf_set(bh, kh.data, kh.len);
+			if (r != KV_OK)
+				goto out;
+			kh = kv_buf_slice(bh);
+			ch = &kh;
+		}
+		r = check_page(x, child_at(f->data, i), depth + 1, cl, ch);
+		if (r != KV_OK)
+			goto out;
+	}
+	r = KV_OK;
+out:
+	bt_pool_unpin(t->pool, f);
+	return r;
+}
+
+int bt_tree_check(struct bt_tree *t, struct bt_check_info *info)
+{
+	struct check_ctx *x;
+	struct bt_check_info local;
+	int r;
+
+	if (!info)
+		info = &local;
+	memset(info, 0, sizeof(*info));
+	if (bt_pool_pinned(t->pool) != 0)
+		return kv_err_set(t->err, KV_ECORRUPT, "btree check: frames left pinned");
+	x = kv_calloc(KV_MEM_OTHER, sizeof(*x));
+	if (!x)
+		return kv_err_set(t->err, KV_ENOMEM, "btree check: out of memory");
+	x->t = t;
+	x->info = info;
+	for (int d = 0; d < BT_MAX_HEIGHT; d++)
+		x->bounds[d][0].component = x->bounds[d][1].component = KV_MEM_OTHER;
+	r = check_page(x, t->root, 0, NULL, NULL);
+	if (r == KV_OK && x->expect_next != 0)
+		r = check_fail(x, x->expect_next, "the last leaf has a next pointer");
+	info->height = t->height;
+	info->overflow_pages = x->ovf_pages;
+	info->leaf_fill = info->leaves ? (double)x->fill_sum_x1000 / 1000.0 / (double)info->leaves
+				       : 0.0;
+	if (r == KV_OK && (info->entries != t->entries || info->leaves != t->leaf_pages ||
+			   x->internals != t->internal_pages || x->ovf_pages != t->overflow_pages ||
+			   x->leaf_used != t->leaf_used_bytes))
+		r = kv_err_set(t->err, KV_ECORRUPT,
+			       "btree check: counters differ from the pages: entries %" PRIu64
+			       "/%" PRIu64 ", leaves %" PRIu64 "/%" PRIu64 ", internal %" PRIu64
+			       "/%" PRIu64 ", overflow %" PRIu64 "/%" PRIu64 ", leaf bytes %" PRIu64
+			       "/%" PRIu64, info->entries, t->entries, info->leaves, t->leaf_pages,
+			       x->internals, t->internal_pages, x->ovf_pages, t->overflow_pages,
+			       x->leaf_used, t->leaf_used_bytes);
+	if (r == KV_OK && !bt_pager_check(t->pager))
+		r = kv_err_set(t->err, KV_ECORRUPT, "btree check: pager invariants violated");
+	for (int d = 0; d < BT_MAX_HEIGHT; d++) {
+		kv_buf_free(&x->bounds[d][0]);
+		kv_buf_free(&x->bounds[d][1]);
+	}
+	kv_free(KV_MEM_OTHER, x, sizeof(*x));
+	return r;
 }

@@ -394,7 +394,9 @@ static bool is_input(const struct job_file *in, size_t n, const struct kv_lsm_fi
 /*
  * Check the job against the version (strategy.h rules): inputs exist and
  * are unique; no file outside the inputs would be reordered relative to
- * the outputs; joining a run does not overlap its other files. Computes
+ * the outputs (an overlapping non-input between the newest input and the
+ * output position, or between the newest and the oldest input, is an
+ * error); joining a run does not overlap its other files. Computes
  * whether tombstones can be dropped.
  */
 static int job_resolve(struct lsm *db, const struct kv_job *job, struct job_file *in,
@@ -403,8 +405,8 @@ static int job_resolve(struct lsm *db, const struct kv_job *job, struct job_file
 	struct kv_version *v = &db->version;
 	struct kv_err *err = &db->base.err;
 	struct kv_slice lo = { 0 }, hi = { 0 };
-	int first_level = KV_MAX_LEVELS, out_level = job->output_level;
-	size_t first_run = 0, out_pos;
+	int first_level = KV_MAX_LEVELS, last_level = -1, out_level = job->output_level;
+	size_t first_run = 0, last_run = 0, out_pos;
 	uint64_t max_run = 0;
 
 	if (job->ninputs == 0 || job->ninputs > KV_JOB_MAX_INPUTS)
@@ -436,6 +438,10 @@ static int job_resolve(struct lsm *db, const struct kv_job *job, struct job_file
 			first_level = lvl;
 			first_run = in[i].run_pos;
 		}
+		if (last_level < 0 || pos_cmp(lvl, in[i].run_pos, last_level, last_run) > 0) {
+			last_level = lvl;
+			last_run = in[i].run_pos;
+		}
 		if (f->meta.run_id > max_run)
 			max_run = f->meta.run_id;
 		if (!lo.data || kv_slice_cmp(f->meta.smallest, lo) < 0)
@@ -460,6 +466,8 @@ static int job_resolve(struct lsm *db, const struct kv_job *job, struct job_file
 			const struct kv_lsm_run *run = &lv->runs[r];
 			bool after_first = pos_cmp(l, r, first_level, first_run) > 0;
 			bool before_out = pos_cmp(l, r, out_level, out_pos) < 0;
+			/* Between two inputs: newer than some, older than others. */
+			bool before_last = pos_cmp(l, r, last_level, last_run) < 0;
 			bool same_target = l == out_level && run->id == *out_run;
 			if (!after_first && !same_target)
 				continue;
@@ -472,7 +480,7 @@ static int job_resolve(struct lsm *db, const struct kv_job *job, struct job_file
 				*drop_tombstones = false;
 				if (job->kind == KV_JOB_DELETE_FILES)
 					continue;
-				if (same_target || (after_first && before_out))
+				if (same_target || (after_first && (before_out || before_last)))
 					return kv_err_set(err, KV_EINVAL,
 							  "strategy '%s': job would reorder file "
 							  "%06" PRIu64 " (level %d) against its "

@@ -164,7 +164,11 @@ static void near(const char *what, double measured, double expected, double tol)
 		fail_msg("%s: %.4f not within %.0f %% of %.4f", what, measured, 100 * tol, expected);
 }
 
-/* 256 blocks, warm-up 3x, measure 3x: loose (5 %) tolerances. */
+/*
+ * 256 blocks, warm-up 3x, measure 3x: loose tolerances. At OP 7 % the
+ * spare is only ~17 blocks, so the block GC keeps free and the open
+ * frontier blocks (~2) raise WA by several percent: 10 % there.
+ */
 static void test_analytic_scaled_down(void **state)
 {
 	uint64_t seed = tu_seed(3);
@@ -172,11 +176,11 @@ static void test_analytic_scaled_down(void **state)
 
 	(void)state;
 	near("greedy OP 7%", fm_measure(256, 64, 0.07, KV_GC_GREEDY, 3, 3, 0, seed),
-	     fm_greedy(a7, 64), 0.05);
+	     fm_greedy(a7, 64), 0.10);
 	near("greedy OP 28%", fm_measure(256, 64, 0.28, KV_GC_GREEDY, 3, 3, 0, seed),
 	     fm_greedy(a28, 64), 0.05);
 	near("fifo OP 7%", fm_measure(256, 64, 0.07, KV_GC_FIFO, 3, 3, 0, seed), fm_fifo(a7),
-	     0.05);
+	     0.10);
 	near("fifo OP 28%", fm_measure(256, 64, 0.28, KV_GC_FIFO, 3, 3, 0, seed), fm_fifo(a28),
 	     0.05);
 	near("greedy TRIM q=0.2 OP 28%", fm_measure(256, 64, 0.28, KV_GC_GREEDY, 3, 3, 0.2, seed),
