@@ -662,8 +662,7 @@ int kv_options_load(const struct kv_option *table, const struct kv_config *cfg,
 
 #define EDIT_MAX_LEN 64
 
-/* Optimal string alignment distance (edits + adjacent transpositions). */
-static size_t edit_distance(const char *a, const char *b)
+size_t kv_edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	size_t d[EDIT_MAX_LEN + 1][EDIT_MAX_LEN + 1];
@@ -704,7 +703,7 @@ static const char *suggest(const char *key, const struct kv_option *const *table
 
 	for (size_t t = 0; tables[t]; t++) {
 		for (const struct kv_option *o = tables[t]; o->name; o++) {
-			size_t d = edit_distance(key, o->name);
+			size_t d = kv_edit_distance(key, o->name);
 			if (d < best_d) {
 				best_d = d;
 				best = o->name;

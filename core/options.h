@@ -99,6 +99,13 @@ void kv_option_describe_range(const struct kv_option *opt, char *buf, size_t len
 /* Format the effective value of @opt stored at @src (for echoing configs). */
 void kv_option_format(const struct kv_option *opt, const void *src, char *buf, size_t len);
 
+/*
+ * Optimal string alignment distance between two names (insertions,
+ * deletions, substitutions, adjacent transpositions), for "did you mean"
+ * suggestions; SIZE_MAX if either is longer than 64 bytes.
+ */
+size_t kv_edit_distance(const char *a, const char *b);
+
 /* Parse helpers shared with the CLI and Lua. KV_OK or KV_EINVAL. */
 int kv_parse_bytes(const char *s, uint64_t *out);
 int kv_parse_duration_ns(const char *s, uint64_t *out);

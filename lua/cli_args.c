@@ -14,7 +14,6 @@
 #include "workloads/keygen.h"
 
 #define OPT(field) offsetof(struct kv_cli_opts, field)
-#define EDIT_MAX_LEN 64
 #define LIST_BYTES 1024
 
 const struct kv_option kv_cli_bench_options[] = {
@@ -79,34 +78,6 @@ uint64_t kv_cli_reads(const struct kv_cli_opts *o)
 	return o->reads < 0 ? (uint64_t)o->num : (uint64_t)o->reads;
 }
 
-/* Optimal string alignment distance, or SIZE_MAX for very long strings. */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t d[EDIT_MAX_LEN + 1][EDIT_MAX_LEN + 1];
-
-	if (la > EDIT_MAX_LEN || lb > EDIT_MAX_LEN)
-		return SIZE_MAX;
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (size_t k = 0; k <= lb; k++)
-		d[0][k] = k;
-	for (size_t i = 1; i <= la; i++) {
-		for (size_t k = 1; k <= lb; k++) {
-			size_t best = d[i - 1][k - 1] + (a[i - 1] != b[k - 1]);
-			if (d[i - 1][k] + 1 < best)
-				best = d[i - 1][k] + 1;
-			if (d[i][k - 1] + 1 < best)
-				best = d[i][k - 1] + 1;
-			if (i > 1 && k > 1 && a[i - 1] == b[k - 2] && a[i - 2] == b[k - 1] &&
-			    d[i - 2][k - 2] + 1 < best)
-				best = d[i - 2][k - 2] + 1;
-			d[i][k] = best;
-		}
-	}
-	return d[la][lb];
-}
-
 const char *kv_cli_suggest(const char *s, const char *const *names, size_t n)
 {
 	const char *best = NULL, *prefix = NULL;
@@ -117,7 +88,7 @@ const char *kv_cli_suggest(const char *s, const char *const *names, size_t n)
 
 		if (!names[i])
 			continue;
-		d = edit_distance(s, names[i]);
+		d = kv_edit_distance(s, names[i]);
 		if (d < best_d && d < len) {
 			best_d = d;
 			best = names[i];
