@@ -4,10 +4,12 @@
 #include <string.h>
 
 #include "core/engine.h"
+#include "core/btree/btree.h"
 #include "core/lsm/lsm.h"
 
 const struct kv_engine_ops *const kv_engine_registry[] = {
 	&kv_lsm_engine_ops,
+	&kv_btree_engine_ops,
 	NULL,
 };
 

@@ -9,8 +9,6 @@
 #include <string.h>
 
 #include "core/alloc.h"
-#include "devices/registry.h"
-#include "strategies/registry.h"
 #include "workloads/keygen.h"
 
 #define OPT(field) offsetof(struct kv_cli_opts, field)
@@ -78,83 +76,6 @@ uint64_t kv_cli_reads(const struct kv_cli_opts *o)
 	return o->reads < 0 ? (uint64_t)o->num : (uint64_t)o->reads;
 }
 
-const char *kv_cli_suggest(const char *s, const char *const *names, size_t n)
-{
-	const char *best = NULL, *prefix = NULL;
-	size_t best_d = 3, len = strlen(s);
-
-	for (size_t i = 0; i < n; i++) {
-		size_t d;
-
-		if (!names[i])
-			continue;
-		d = kv_edit_distance(s, names[i]);
-		if (d < best_d && d < len) {
-			best_d = d;
-			best = names[i];
-		}
-		if (!prefix && len >= 3 && strncmp(names[i], s, len) == 0)
-			prefix = names[i];
-	}
-	return best ? best : prefix;
-}
-
-/* ------------------------------------------------------ name resolution */
-
-/* "a|b|c" of the names in a NULL-terminated registry of ops pointers. */
-#define JOIN_NAMES(registry, buf, len)                                                     \
-	do {                                                                               \
-		size_t used_ = 0;                                                          \
-		(buf)[0] = '\0';                                                           \
-		for (size_t i_ = 0; (registry)[i_]; i_++) {                                \
-			int n_ = snprintf((buf) + used_, (len) - used_, "%s%s",            \
-					  i_ ? "|" : "", (registry)[i_]->name);            \
-			if (n_ < 0 || (size_t)n_ >= (len) - used_)                         \
-				break;                                                     \
-			used_ += (size_t)n_;                                               \
-		}                                                                          \
-	} while (0)
-
-static int unknown_name(const char *what, const char *plural, const char *name,
-			const char *list, struct kv_err *err)
-{
-	return kv_err_set(err, KV_EINVAL, "unknown %s '%s'; registered %s: %s", what, name,
-			  plural, list);
-}
-
-static int resolve_plugins(struct kv_cli_bench_args *a, struct kv_err *err)
-{
-	char list[LIST_BYTES];
-	const struct kv_option *eo;
-
-	a->engine = kv_engine_find(a->opts.engine);
-	if (!a->engine) {
-		JOIN_NAMES(kv_engine_registry, list, sizeof(list));
-		return unknown_name("engine", "engines", a->opts.engine, list, err);
-	}
-	a->device = kv_device_find(a->opts.device);
-	if (!a->device) {
-		JOIN_NAMES(kv_device_registry, list, sizeof(list));
-		return unknown_name("device", "devices", a->opts.device, list, err);
-	}
-	eo = a->engine->options;
-	if (eo && kv_option_find(eo, "memtable")) {
-		a->memtable = kv_memtable_find(a->opts.memtable);
-		if (!a->memtable) {
-			JOIN_NAMES(kv_memtable_registry, list, sizeof(list));
-			return unknown_name("memtable", "memtables", a->opts.memtable, list, err);
-		}
-	}
-	if (eo && kv_option_find(eo, "strategy")) {
-		a->strategy = kv_strategy_find(a->opts.strategy);
-		if (!a->strategy) {
-			JOIN_NAMES(kv_strategy_registry, list, sizeof(list));
-			return unknown_name("strategy", "strategies", a->opts.strategy, list, err);
-		}
-	}
-	return KV_OK;
-}
-
 static int parse_benchmarks(struct kv_cli_bench_args *a, struct kv_err *err)
 {
 	const char *p = a->opts.benchmarks;
@@ -178,7 +99,7 @@ static int parse_benchmarks(struct kv_cli_bench_args *a, struct kv_err *err)
 			name[hi - lo] = '\0';
 			kind = kv_bench_find(name);
 			if (kind < 0) {
-				const char *s = kv_cli_suggest(name, names, KV_BENCH__COUNT);
+				const char *s = kv_setup_suggest(name, names, KV_BENCH__COUNT);
 				if (s)
 					return kv_err_set(err, KV_EINVAL,
 							  "unknown benchmark '%s' (did you mean "
@@ -204,88 +125,7 @@ static int parse_benchmarks(struct kv_cli_bench_args *a, struct kv_err *err)
 	return KV_OK;
 }
 
-/* ------------------------------------------------------- option tables */
-
-/* The option tables a plug-in option may come from, device last. */
-static size_t plugin_tables(const struct kv_cli_bench_args *a,
-			    const struct kv_option *tables[4], bool is_device[4])
-{
-	size_t n = 0;
-
-	if (a->engine->options) {
-		is_device[n] = false;
-		tables[n++] = a->engine->options;
-	}
-	if (a->memtable && a->memtable->options) {
-		is_device[n] = false;
-		tables[n++] = a->memtable->options;
-	}
-	if (a->strategy && a->strategy->options) {
-		is_device[n] = false;
-		tables[n++] = a->strategy->options;
-	}
-	if (a->device->options) {
-		is_device[n] = true;
-		tables[n++] = a->device->options;
-	}
-	return n;
-}
-
-/* Name a registered plug-in (other than the chosen ones) that has option @name. */
-static bool owner_elsewhere(const char *name, char *buf, size_t len)
-{
-#define FIND_OWNER(registry, what)                                                         \
-	for (size_t i_ = 0; (registry)[i_]; i_++) {                                        \
-		if ((registry)[i_]->options && kv_option_find((registry)[i_]->options, name)) { \
-			snprintf(buf, len, what " '%s'", (registry)[i_]->name);            \
-			return true;                                                       \
-		}                                                                          \
-	}
-	FIND_OWNER(kv_engine_registry, "engine")
-	FIND_OWNER(kv_memtable_registry, "memtable")
-	FIND_OWNER(kv_strategy_registry, "strategy")
-	FIND_OWNER(kv_device_registry, "device")
-#undef FIND_OWNER
-	return false;
-}
-
-static int unknown_option(const struct kv_cli_bench_args *a, const char *name,
-			  struct kv_err *err)
-{
-	const struct kv_option *tables[5];
-	bool is_device[4];
-	size_t nt = plugin_tables(a, tables, is_device), count = 0;
-	const char **names;
-	const char *s;
-	char owner[128];
-	int rc;
-
-	tables[nt++] = kv_cli_bench_options;
-	for (size_t t = 0; t < nt; t++)
-		for (const struct kv_option *o = tables[t]; o->name; o++)
-			count++;
-	names = kv_malloc(KV_MEM_OTHER, (count + 1) * sizeof(*names));
-	if (!names)
-		return kv_err_set(err, KV_EINVAL, "unknown option '--%s'", name);
-	count = 0;
-	for (size_t t = 0; t < nt; t++)
-		for (const struct kv_option *o = tables[t]; o->name; o++)
-			names[count++] = o->name;
-	s = kv_cli_suggest(name, names, count);
-	if (owner_elsewhere(name, owner, sizeof(owner)))
-		rc = kv_err_set(err, KV_EINVAL,
-				"unknown option '--%s': it is an option of %s, which this run "
-				"does not use", name, owner);
-	else if (s)
-		rc = kv_err_set(err, KV_EINVAL, "unknown option '--%s' (did you mean '--%s'?)",
-				name, s);
-	else
-		rc = kv_err_set(err, KV_EINVAL,
-				"unknown option '--%s'; `lsmlab bench --help` and `lsmlab list` "
-				"show the options", name);
-	kv_free(KV_MEM_OTHER, names, (count + 1) * sizeof(*names));
-	return rc;
-}
+/* ------------------------------------------------------- option values */
 
 static int needs_value(const char *name, struct kv_err *err)
 {
@@ -311,60 +151,6 @@ static int check_value(const struct kv_option *opt, const char *name, const char
 		*value = "true";
 	}
 	return kv_option_parse(opt, *value, &scratch, err);
-}
-
-/* Route one plug-in option into engine_cfg and/or device_cfg. */
-static int add_plugin_option(struct kv_cli_bench_args *a, const struct raw_arg *r,
-			     struct kv_err *err)
-{
-	const struct kv_option *tables[4];
-	bool is_device[4], to_engine = false, to_device = false;
-	size_t nt = plugin_tables(a, tables, is_device);
-	const char *value = r->value;
-	int rc;
-
-	for (size_t t = 0; t < nt; t++) {
-		const struct kv_option *o = kv_option_find(tables[t], r->name);
-		if (!o)
-			continue;
-		rc = check_value(o, r->name, &value, err);
-		if (rc != KV_OK)
-			return rc;
-		if (is_device[t])
-			to_device = true;
-		else
-			to_engine = true;
-	}
-	if (!to_engine && !to_device)
-		return unknown_option(a, r->name, err);
-	if (to_engine && kv_config_set(a->engine_cfg, r->name, value) != KV_OK)
-		return kv_err_set(err, KV_ENOMEM, "out of memory");
-	if (to_device && kv_config_set(a->device_cfg, r->name, value) != KV_OK)
-		return kv_err_set(err, KV_ENOMEM, "out of memory");
-	return KV_OK;
-}
-
-/* Plug-ins with a "seed" option get the run's --seed (the CLI owns that name). */
-static int propagate_seed(struct kv_cli_bench_args *a, struct kv_err *err)
-{
-	const struct kv_option *tables[4];
-	bool is_device[4];
-	size_t nt = plugin_tables(a, tables, is_device);
-	char seed[32];
-
-	snprintf(seed, sizeof(seed), "%lld", (long long)a->opts.seed);
-	for (size_t t = 0; t < nt; t++) {
-		const struct kv_option *o = kv_option_find(tables[t], "seed");
-		struct kv_config *cfg = is_device[t] ? a->device_cfg : a->engine_cfg;
-
-		if (!o)
-			continue;
-		if (check_value(o, "seed", &(const char *){ seed }, err) != KV_OK)
-			return KV_EINVAL;
-		if (kv_config_set(cfg, "seed", seed) != KV_OK)
-			return kv_err_set(err, KV_ENOMEM, "out of memory");
-	}
-	return KV_OK;
 }
 
 /* ------------------------------------------------------------- parsing */
@@ -445,9 +231,10 @@ int kv_cli_parse_bench(int argc, char **argv, struct kv_cli_bench_args *a, struc
 	memset(a, 0, sizeof(*a));
 	raw = kv_calloc(KV_MEM_OTHER, raw_bytes);
 	a->cli_cfg = kv_config_new();
-	a->engine_cfg = kv_config_new();
-	a->device_cfg = kv_config_new();
-	if (!raw || !a->cli_cfg || !a->engine_cfg || !a->device_cfg) {
+	rc = kv_setup_init(&a->setup, "--", kv_cli_bench_options, err);
+	if (rc != KV_OK)
+		goto out_free_raw;
+	if (!raw || !a->cli_cfg) {
 		rc = kv_err_set(err, KV_ENOMEM, "out of memory");
 		goto out_free_raw;
 	}
@@ -457,22 +244,18 @@ int kv_cli_parse_bench(int argc, char **argv, struct kv_cli_bench_args *a, struc
 	rc = load_cli_options(a, raw, nraw, err);
 	if (rc != KV_OK)
 		goto out_free_raw;
-	rc = resolve_plugins(a, err);
+	rc = kv_setup_resolve(&a->setup, a->opts.engine, a->opts.memtable, a->opts.strategy,
+			      a->opts.device, err);
 	if (rc != KV_OK)
 		goto out_free_raw;
 	for (size_t i = 0; i < nraw; i++) {
 		if (kv_option_find(kv_cli_bench_options, raw[i].name))
 			continue;
-		rc = add_plugin_option(a, &raw[i], err);
+		rc = kv_setup_option(&a->setup, raw[i].name, raw[i].value, err);
 		if (rc != KV_OK)
 			goto out_free_raw;
 	}
-	if ((a->memtable && kv_config_set(a->engine_cfg, "memtable", a->memtable->name)) ||
-	    (a->strategy && kv_config_set(a->engine_cfg, "strategy", a->strategy->name))) {
-		rc = kv_err_set(err, KV_ENOMEM, "out of memory");
-		goto out_free_raw;
-	}
-	rc = propagate_seed(a, err);
+	rc = kv_setup_finish(&a->setup, (uint64_t)a->opts.seed, err);
 	if (rc != KV_OK)
 		goto out_free_raw;
 	rc = parse_benchmarks(a, err);
@@ -488,7 +271,6 @@ out_free_raw:
 void kv_cli_bench_args_free(struct kv_cli_bench_args *a)
 {
 	kv_config_free(a->cli_cfg);
-	kv_config_free(a->engine_cfg);
-	kv_config_free(a->device_cfg);
-	a->cli_cfg = a->engine_cfg = a->device_cfg = NULL;
+	a->cli_cfg = NULL;
+	kv_setup_free(&a->setup);
 }

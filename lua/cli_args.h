@@ -32,6 +32,7 @@
 #include "core/memtable/memtable.h"
 #include "core/options.h"
 #include "core/status.h"
+#include "lua/setup.h"
 #include "workloads/dbbench.h"
 
 #define KV_CLI_MAX_BENCHMARKS 64
@@ -63,13 +64,8 @@ extern const struct kv_option kv_cli_bench_options[];
 struct kv_cli_bench_args {
 	bool help;                              /* --help given: nothing else is set */
 	struct kv_cli_opts opts;
-	const struct kv_engine_ops *engine;
-	const struct kv_memtable_ops *memtable; /* NULL if the engine has none */
-	const struct kv_strategy_ops *strategy; /* NULL if the engine has none */
-	const struct kv_device_ops *device;
 	struct kv_config *cli_cfg;              /* the bench flags as given */
-	struct kv_config *engine_cfg;           /* engine + memtable + strategy */
-	struct kv_config *device_cfg;
+	struct kv_setup setup;                  /* plug-ins, engine and device configs */
 	enum kv_bench_kind benchmarks[KV_CLI_MAX_BENCHMARKS];
 	size_t nbenchmarks;
 };
@@ -86,13 +82,5 @@ void kv_cli_bench_args_free(struct kv_cli_bench_args *a);
 
 /* The effective read count (reads, or num when reads is -1). */
 uint64_t kv_cli_reads(const struct kv_cli_opts *o);
-
-/*
- * The closest of the @n candidate @names (NULL entries are skipped) to @s:
- * edit distance (with transpositions) at most 2 and below strlen(s), else
- * the first name that @s is a prefix of (3+ characters); NULL if none.
- * Borrowed from @names.
- */
-const char *kv_cli_suggest(const char *s, const char *const *names, size_t n);
 
 #endif

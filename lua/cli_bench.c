@@ -149,16 +149,16 @@ out_closedir:
 static void print_header(FILE *out, const struct kv_cli_bench_args *a, const char *version)
 {
 	const struct kv_cli_opts *o = &a->opts;
-	size_t n = kv_config_count(a->engine_cfg) + kv_config_count(a->device_cfg);
+	size_t n = kv_config_count(a->setup.engine_cfg) + kv_config_count(a->setup.device_cfg);
 
-	n -= (a->memtable != NULL) + (a->strategy != NULL); /* set by the CLI itself */
+	n -= (a->setup.memtable != NULL) + (a->setup.strategy != NULL); /* set by the CLI itself */
 
-	fprintf(out, "lsmlab %s bench: engine %s", version, a->engine->name);
-	if (a->memtable || a->strategy)
-		fprintf(out, " (memtable %s, strategy %s)", a->memtable ? a->memtable->name : "-",
-			a->strategy ? a->strategy->name : "-");
-	fprintf(out, ", device %s", a->device->name);
-	if (strcmp(a->device->name, "file") == 0)
+	fprintf(out, "lsmlab %s bench: engine %s", version, a->setup.engine->name);
+	if (a->setup.memtable || a->setup.strategy)
+		fprintf(out, " (memtable %s, strategy %s)", a->setup.memtable ? a->setup.memtable->name : "-",
+			a->setup.strategy ? a->setup.strategy->name : "-");
+	fprintf(out, ", device %s", a->setup.device->name);
+	if (strcmp(a->setup.device->name, "file") == 0)
 		fprintf(out, " (--db=%s)", o->db);
 	fprintf(out, ", seed %lld\n", (long long)o->seed);
 	fprintf(out, "Keys:       %llu bytes each\n", (unsigned long long)o->key_size);
@@ -169,15 +169,15 @@ static void print_header(FILE *out, const struct kv_cli_bench_args *a, const cha
 		(double)o->num * (double)(o->key_size + o->value_size) / MIB);
 	if (n) {
 		fprintf(out, "Options:   ");
-		for (size_t i = 0; i < kv_config_count(a->engine_cfg); i++) {
+		for (size_t i = 0; i < kv_config_count(a->setup.engine_cfg); i++) {
 			const char *name, *value;
-			kv_config_entry(a->engine_cfg, i, &name, &value);
+			kv_config_entry(a->setup.engine_cfg, i, &name, &value);
 			if (strcmp(name, "memtable") != 0 && strcmp(name, "strategy") != 0)
 				fprintf(out, " --%s=%s", name, value);
 		}
-		for (size_t i = 0; i < kv_config_count(a->device_cfg); i++) {
+		for (size_t i = 0; i < kv_config_count(a->setup.device_cfg); i++) {
 			const char *name, *value;
-			kv_config_entry(a->device_cfg, i, &name, &value);
+			kv_config_entry(a->setup.device_cfg, i, &name, &value);
 			fprintf(out, " --%s=%s", name, value);
 		}
 		fprintf(out, "\n");
@@ -198,11 +198,11 @@ static int write_csv(const char *path, const struct kv_report *r, const struct k
 		return kv_err_set(err, KV_EIO, "--csv=%s: %s", path, strerror(errno));
 	if (a->opts.label[0])
 		snprintf(label, sizeof(label), "%s", a->opts.label);
-	else if (a->memtable)
-		snprintf(label, sizeof(label), "%s/%s/%s@%s", a->engine->name, a->memtable->name,
-			 a->strategy ? a->strategy->name : "-", a->device->name);
+	else if (a->setup.memtable)
+		snprintf(label, sizeof(label), "%s/%s/%s@%s", a->setup.engine->name, a->setup.memtable->name,
+			 a->setup.strategy ? a->setup.strategy->name : "-", a->setup.device->name);
 	else
-		snprintf(label, sizeof(label), "%s@%s", a->engine->name, a->device->name);
+		snprintf(label, sizeof(label), "%s@%s", a->setup.engine->name, a->setup.device->name);
 	rc = kv_report_csv(f, r, label, ftell(f) == 0);
 	if (fclose(f) != 0 || rc != 0)
 		return kv_err_set(err, KV_EIO, "--csv=%s: write failed: %s", path, strerror(errno));
@@ -228,16 +228,16 @@ static size_t report_configs(const struct kv_cli_bench_args *a, struct kv_report
 	size_t n = 0;
 
 	c[n++] = (struct kv_report_config){ "bench", NULL, kv_cli_bench_options, a->cli_cfg };
-	c[n++] = (struct kv_report_config){ "engine", a->engine->name, a->engine->options,
-					    a->engine_cfg };
-	if (a->memtable)
-		c[n++] = (struct kv_report_config){ "memtable", a->memtable->name,
-						    a->memtable->options, a->engine_cfg };
-	if (a->strategy)
-		c[n++] = (struct kv_report_config){ "strategy", a->strategy->name,
-						    a->strategy->options, a->engine_cfg };
-	c[n++] = (struct kv_report_config){ "device", a->device->name, a->device->options,
-					    a->device_cfg };
+	c[n++] = (struct kv_report_config){ "engine", a->setup.engine->name, a->setup.engine->options,
+					    a->setup.engine_cfg };
+	if (a->setup.memtable)
+		c[n++] = (struct kv_report_config){ "memtable", a->setup.memtable->name,
+						    a->setup.memtable->options, a->setup.engine_cfg };
+	if (a->setup.strategy)
+		c[n++] = (struct kv_report_config){ "strategy", a->setup.strategy->name,
+						    a->setup.strategy->options, a->setup.engine_cfg };
+	c[n++] = (struct kv_report_config){ "device", a->setup.device->name, a->setup.device->options,
+					    a->setup.device_cfg };
 	return n;
 }
 
@@ -269,7 +269,7 @@ int kv_cli_bench(int argc, char **argv, int full_argc, char **full_argv, const c
 		code = KV_EXIT_OK;
 		goto out_free_args;
 	}
-	if (strcmp(a.device->name, "file") == 0) {
+	if (strcmp(a.setup.device->name, "file") == 0) {
 		path = a.opts.db;
 		rc = prepare_db_dir(path, &err);
 		if (rc != KV_OK) {
@@ -292,16 +292,16 @@ int kv_cli_bench(int argc, char **argv, int full_argc, char **full_argv, const c
 		code = rc == KV_EINVAL ? KV_EXIT_USAGE : KV_EXIT_RUNTIME;
 		goto out_free_args;
 	}
-	rc = kv_dev_open(a.device, a.device_cfg, path, &dev, &err);
+	rc = kv_dev_open(a.setup.device, a.setup.device_cfg, path, &dev, &err);
 	if (rc != KV_OK) {
-		fprintf(errout, "lsmlab: device %s: %s\n", a.device->name, kv_err_msg(&err));
+		fprintf(errout, "lsmlab: device %s: %s\n", a.setup.device->name, kv_err_msg(&err));
 		goto out_free_bench;
 	}
-	ea = (struct kv_engine_args){ .cfg = a.engine_cfg, .dev = dev, .memtable = a.memtable,
-				      .strategy = a.strategy };
-	rc = kv_engine_open(a.engine, &ea, &eng, &err);
+	ea = (struct kv_engine_args){ .cfg = a.setup.engine_cfg, .dev = dev, .memtable = a.setup.memtable,
+				      .strategy = a.setup.strategy };
+	rc = kv_engine_open(a.setup.engine, &ea, &eng, &err);
 	if (rc != KV_OK) {
-		fprintf(errout, "lsmlab: engine %s: %s\n", a.engine->name, kv_err_msg(&err));
+		fprintf(errout, "lsmlab: engine %s: %s\n", a.setup.engine->name, kv_err_msg(&err));
 		goto out_close_dev;
 	}
 

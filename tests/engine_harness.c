@@ -23,7 +23,8 @@ static struct th_config configs[TH_MAX_CONFIGS];
 static size_t nconfigs;
 
 static void add_config(const struct kv_engine_ops *e, const struct kv_memtable_ops *mt,
-		       const struct kv_strategy_ops *st, const struct kv_device_ops *dev)
+		       const struct kv_strategy_ops *st, const struct kv_device_ops *dev,
+		       bool primary)
 {
 	struct th_config *c;
 
@@ -34,6 +35,7 @@ static void add_config(const struct kv_engine_ops *e, const struct kv_memtable_o
 	c->memtable = mt;
 	c->strategy = st;
 	c->device = dev;
+	c->primary = primary;
 	if (mt)
 		snprintf(c->name, sizeof(c->name), "%s/%s/%s@%s", e->name, mt->name, st->name,
 			 dev->name);
@@ -49,14 +51,14 @@ size_t th_matrix(const struct th_config **out)
 		for (size_t i = 0; kv_engine_registry[i]; i++) {
 			const struct kv_engine_ops *e = kv_engine_registry[i];
 			bool lsm = strcmp(e->name, "lsm") == 0;
-			add_config(e, lsm ? mt0 : NULL, lsm ? st0 : NULL, &kv_mem_device_ops);
-			add_config(e, lsm ? mt0 : NULL, lsm ? st0 : NULL, &kv_file_device_ops);
+			add_config(e, lsm ? mt0 : NULL, lsm ? st0 : NULL, &kv_mem_device_ops, true);
+			add_config(e, lsm ? mt0 : NULL, lsm ? st0 : NULL, &kv_file_device_ops, true);
 			if (!lsm)
 				continue;
 			for (size_t m = 1; kv_memtable_registry[m]; m++)
-				add_config(e, kv_memtable_registry[m], st0, &kv_mem_device_ops);
+				add_config(e, kv_memtable_registry[m], st0, &kv_mem_device_ops, false);
 			for (size_t s = 1; kv_strategy_registry[s]; s++)
-				add_config(e, mt0, kv_strategy_registry[s], &kv_mem_device_ops);
+				add_config(e, mt0, kv_strategy_registry[s], &kv_mem_device_ops, false);
 		}
 	}
 	*out = configs;
@@ -89,6 +91,7 @@ static const char *const small_options[][2] = {
 	{ "block_cache_size", "256KiB" },
 	{ "paranoid_checks", "true" },
 	{ "page_cache_size", "256KiB" },
+	{ "checkpoint_bytes", "256KiB" },
 	{ NULL, NULL },
 };
 

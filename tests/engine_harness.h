@@ -22,6 +22,7 @@ struct th_config {
 	const struct kv_memtable_ops *memtable;   /* NULL for non-LSM engines */
 	const struct kv_strategy_ops *strategy;   /* NULL for non-LSM engines */
 	const struct kv_device_ops *device;
+	bool primary; /* an engine with its default plug-ins (long runs go here) */
 };
 
 /* The matrix (static storage). */

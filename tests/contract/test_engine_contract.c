@@ -326,10 +326,8 @@ static void compare_all(struct kv_engine *e, const struct tu_refmap *ref, uint64
 
 static void random_case(struct th_env *env)
 {
-	const struct th_config *c = env->cfg;
-	bool main_cfg = c->device != NULL && (strstr(c->name, "@file") ||
-					      c == &((const struct th_config *)c)[0]);
-	uint64_t nops = tu_slow() ? 1000000 : (main_cfg ? 100000 : 30000);
+	bool primary = env->cfg->primary;
+	uint64_t nops = tu_slow() ? (primary ? 1000000 : 300000) : (primary ? 100000 : 30000);
 	uint64_t seed = tu_seed(0x5eed0001);
 	struct tu_refmap *ref = tu_refmap_new();
 	struct kv_engine *e = th_open(env);

@@ -9,6 +9,7 @@
  */
 #include "tests/testutil.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/engine.h"
