@@ -190,8 +190,13 @@ static int out_add(struct outputs *o, struct kv_slice key, struct kv_slice value
 	return KV_OK;
 }
 
-/* Undo: remove every output written so far. */
-static void out_abort(struct outputs *o)
+/*
+ * Undo: drop every output written so far. @remove: delete the files too.
+ * After a failed manifest append the outcome of the edit is unknown (the
+ * record may be durable even though the sync reported an error), so the
+ * files are kept: recovery deletes them if no edit references them.
+ */
+static void out_abort(struct outputs *o, bool remove)
 {
 	char name[64];
 
@@ -201,8 +206,10 @@ static void out_abort(struct outputs *o)
 	for (size_t i = 0; i < o->n; i++) {
 		struct kv_lsm_file *f = o->files[i];
 		kv_sst_close(f->sst);
-		lsm_sst_name(name, sizeof(name), f->meta.id);
-		kv_dev_remove(o->db->dev, name);
+		if (remove) {
+			lsm_sst_name(name, sizeof(name), f->meta.id);
+			kv_dev_remove(o->db->dev, name);
+		}
 		kv_lsm_file_free(f);
 	}
 	o->n = 0;
@@ -279,7 +286,7 @@ int lsm_flush(struct lsm *db)
 	struct copy_counts cc = { 0 };
 	struct kv_version_edit edit;
 	struct kv_version_view *view;
-	uint64_t t0, old_log_id = db->log_id, flushed_to = db->last_seq;
+	uint64_t t0, old_log_id = db->log_id, flushed_to = db->last_seq, old_flushed_seq;
 	struct kv_iter *it;
 	int level = 0, r;
 
@@ -316,13 +323,16 @@ int lsm_flush(struct lsm *db)
 			goto out_abort;
 		}
 	}
+	old_flushed_seq = db->flushed_seq;
 	db->flushed_seq = flushed_to;
 	if (db->opts.wal)
 		db->log_id = db->wal_id;
 	r = lsm_log_edit(db, &edit);
 	if (r != KV_OK) {
 		db->log_id = old_log_id;
-		goto out_abort;
+		db->flushed_seq = old_flushed_seq;
+		out_abort(&o, false);
+		goto out_edit;
 	}
 	for (size_t i = 0; i < o.n; i++) {
 		r = kv_version_add(&db->version, level, o.files[i], &db->base.err);
@@ -358,7 +368,7 @@ int lsm_flush(struct lsm *db)
 	}
 	goto out_edit;
 out_abort:
-	out_abort(&o);
+	out_abort(&o, true);
 out_fail:
 	lsm_set_bg_error(db, r, &db->base.err);
 out_edit:
@@ -611,8 +621,10 @@ static int run_job(struct lsm *db, const struct kv_job *job)
 			       db->strategy->ops->name, (int)job->kind);
 		goto out_free;
 	}
-	if ((r = lsm_log_edit(db, &edit)) != KV_OK)
-		goto out_abort;
+	if ((r = lsm_log_edit(db, &edit)) != KV_OK) {
+		out_abort(&o, false);
+		goto out_free;
+	}
 	for (size_t i = 0; i < job->ninputs; i++)
 		kv_version_remove(&db->version, in[i].level, in[i].f->meta.id, lsm_release_file, db);
 	for (size_t i = 0; i < o.n; i++) {
@@ -646,7 +658,7 @@ out_done:
 out_nomem:
 	r = kv_err_set(err, KV_ENOMEM, "compaction: out of memory");
 out_abort:
-	out_abort(&o);
+	out_abort(&o, true);
 out_free:
 	for (size_t i = 0; i < nchildren; i++)
 		kv_iter_close(children[i]);
