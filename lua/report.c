@@ -221,14 +221,66 @@ static void text_lsm(FILE *out, const struct kv_report *r, const struct kv_amp *
 		rs.bloom_negatives, rs.bloom_false_pos, rs.block_reads, rs.cache_hits);
 }
 
+static void print_named_value(void *ud, const char *name, double value)
+{
+	fprintf((FILE *)ud, "  %-44s %.6g\n", name, value);
+}
+
+/* Engines without a dedicated section: their named metrics, as reported
+   (the B+ tree puts textbook values next to the measured ones). */
+static void text_engine_report(FILE *out, const struct kv_report *r)
+{
+	fprintf(out, "\n** Engine report (%s) **\n", r->engine->ops->name);
+	kv_engine_report(r->engine, print_named_value, out);
+}
+
+struct dev_wa {
+	double value;
+	bool found;
+};
+
+static void find_device_wa(void *ud, const char *name, double value)
+{
+	struct dev_wa *d = ud;
+	if (strcmp(name, "device_wa") == 0) {
+		d->value = value;
+		d->found = true;
+	}
+}
+
+/* The device's own write amplification (NAND bytes / host bytes), if it models one. */
+static bool device_wa(const struct kv_report *r, double *out)
+{
+	struct dev_wa d = { 0, false };
+	kv_dev_report(r->device, find_device_wa, &d);
+	*out = d.value;
+	return d.found;
+}
+
+/* Modeled devices: device WA, end-to-end WA and the device's own report. */
+static void text_device(FILE *out, const struct kv_report *r, const struct kv_amp *a)
+{
+	double dwa;
+
+	if (!device_wa(r, &dwa))
+		return;
+	fprintf(out, "device WA          : %.3f (NAND bytes programmed / host bytes written)\n", dwa);
+	fprintf(out, "end-to-end WA      : %.3f (WA x device WA)\n", a->wa * dwa);
+	fprintf(out, "\n** Device report (%s) **\n", r->device->ops->name);
+	kv_dev_report(r->device, print_named_value, out);
+}
+
 void kv_report_text(FILE *out, const struct kv_report *r)
 {
 	struct kv_amp a;
 
 	kv_report_amp(r, &a);
 	text_amp(out, r, &a);
+	text_device(out, r, &a);
 	if (kv_engine_is_lsm(r->engine))
 		text_lsm(out, r, &a);
+	else
+		text_engine_report(out, r);
 }
 
 /* ------------------------------------------------------------------ JSON */
@@ -618,6 +670,9 @@ int kv_report_csv(FILE *out, const struct kv_report *r, const char *label, bool 
 	const char *strategy = kv_engine_is_lsm(r->engine) ? kv_lsm_strategy_name(r->engine) : "";
 	const char *memtable = kv_engine_is_lsm(r->engine) ? kv_lsm_memtable_name(r->engine) : "";
 
+	double dwa = 0;
+	bool have_dwa = device_wa(r, &dwa);
+
 	kv_report_amp(r, &a);
 	kv_dev_get_stats(r->device, &ds);
 	if (header)
@@ -626,7 +681,8 @@ int kv_report_csv(FILE *out, const struct kv_report *r, const char *label, bool 
 		      "bench_device_bytes_read,bench_read_bytes_per_op,lat_p50_ns,lat_p99_ns,"
 		      "lat_p999_ns,lat_max_ns,wa,wa_no_wal,ra_found_ios,ra_found_bytes,"
 		      "ra_notfound_ios,ra_notfound_bytes,sa,sa_peak,user_bytes_written,"
-		      "device_bytes_written,device_live_bytes,logical_live_bytes\n",
+		      "device_bytes_written,device_live_bytes,logical_live_bytes,device_wa,"
+		      "end_to_end_wa\n",
 		      out);
 	for (size_t i = 0; i < r->nresults; i++) {
 		const struct kv_bench_result *b = &r->results[i];
@@ -644,10 +700,14 @@ int kv_report_csv(FILE *out, const struct kv_report *r, const char *label, bool 
 			ratio((double)b->device_bytes_read, (double)b->ops), b->lat.p50, b->lat.p99,
 			b->lat.p999, b->lat.max);
 		fprintf(out, ",%.4f,%.4f,%.4f,%.1f,%.4f,%.1f,%.4f,%.4f,%" PRIu64 ",%" PRIu64
-			     ",%" PRIu64 ",%" PRIu64 "\n",
+			     ",%" PRIu64 ",%" PRIu64,
 			a.wa, a.wa_no_wal, a.ra_found_ios, a.ra_found_bytes, a.ra_notfound_ios,
 			a.ra_notfound_bytes, a.sa, a.sa_peak, a.user_bytes_written,
 			a.dev_bytes_written, ds.live_bytes, r->logical_live_bytes);
+		if (have_dwa)
+			fprintf(out, ",%.4f,%.4f\n", dwa, a.wa * dwa);
+		else
+			fputs(",,\n", out);
 	}
 	return ferror(out) ? -1 : 0;
 }
