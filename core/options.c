@@ -487,7 +487,7 @@ void kv_option_describe_range(const struct kv_option *opt, char *buf, size_t len
 
 /* ----------------------------------------------------------------- parse */
 
-static size_t type_size(enum kv_opt_type t)
+size_t kv_option_size(enum kv_opt_type t)
 {
 	switch (t) {
 	case KV_OPT_INT:
@@ -652,7 +652,7 @@ int kv_options_load(const struct kv_option *table, const struct kv_config *cfg,
 			assert(rc == KV_OK && "bad default in an option table");
 			(void)rc;
 		} else {
-			memset(slot, 0, type_size(o->type));
+			memset(slot, 0, kv_option_size(o->type));
 		}
 	}
 	return KV_OK;

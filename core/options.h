@@ -96,6 +96,13 @@ int kv_config_check(const struct kv_config *cfg, const struct kv_option *const *
 /* Describe the allowed values of @opt ("4096..1073741824 bytes", "one of a|b") into buf. */
 void kv_option_describe_range(const struct kv_option *opt, char *buf, size_t len);
 
+/*
+ * Bytes of the C type kv_options_load() stores for an option of type @t
+ * (int64_t, uint64_t, double, bool, int for enums, KV_OPT_STRING_BYTES);
+ * for code that copies option fields between structs by offset.
+ */
+size_t kv_option_size(enum kv_opt_type t);
+
 /* Format the effective value of @opt stored at @src (for echoing configs). */
 void kv_option_format(const struct kv_option *opt, const void *src, char *buf, size_t len);
 

@@ -34,9 +34,8 @@
 #include <string.h>
 
 #include "core/alloc.h"
-#include "core/checksum.h"
+#include "devices/name_table.h"
 
-#define MIN_BUCKETS 16
 #define MIN_FILE_CAP 64
 #define UNDO_KEEP_BYTES (64u << 10) /* an undo buffer above this is freed at sync */
 #define HASH_SEED 0x6d656d646576ULL
@@ -50,17 +49,13 @@ struct mem_options {
 };
 
 struct mem_file {
-	struct mem_file *next; /* bucket chain */
-	char *name;            /* KV_MEM_DEVICE, strlen + 1 */
-	uint64_t hash;
+	struct kv_name_entry n; /* first: name, chain link, handle count */
 	char *data;
 	size_t cap, len;
 	size_t synced_len;
 	char *undo;
 	size_t undo_cap;
 	size_t lo, hi;
-	uint32_t handles;
-	bool linked;
 };
 
 struct kv_dev_file {
@@ -71,10 +66,7 @@ struct kv_dev_file {
 struct mem_device {
 	struct kv_device base;
 	struct mem_options opt;
-	struct mem_file **buckets;
-	size_t nbuckets;
-	size_t count; /* linked files */
-	size_t open_handles;
+	struct kv_name_table names; /* the namespace; counts files and open handles */
 	uint64_t bytes_stored;
 	uint64_t clock_ns;
 	uint64_t gen;
@@ -160,7 +152,7 @@ static bool mfile_check(const struct mem_file *f)
 		return false;
 	if (f->len < f->synced_len && (f->lo > f->len || f->hi != f->synced_len))
 		return false;
-	return f->name != NULL;
+	return f->n.name != NULL;
 }
 
 /* ------------------------------------------------------------ clock */
@@ -175,89 +167,30 @@ static void charge(struct mem_device *d, uint64_t ns)
 	d->clock_ns += ns;
 }
 
-/* ------------------------------------------------------------ name table */
+/* ------------------------------------------------------------ files */
 
-static uint64_t name_hash(const char *name)
+static struct mem_file *mfile(struct kv_name_entry *e)
 {
-	return kv_hash64(name, strlen(name), HASH_SEED);
+	return (struct mem_file *)(void *)e;
 }
 
 static struct mem_file *file_find(const struct mem_device *d, const char *name)
 {
-	uint64_t h = name_hash(name);
+	struct kv_name_entry *e = kv_names_find(&d->names, name);
 
-	for (struct mem_file *f = d->buckets[h & (d->nbuckets - 1)]; f; f = f->next) {
-		if (f->hash == h && strcmp(f->name, name) == 0)
-			return f;
-	}
-	return NULL;
+	return e ? mfile(e) : NULL;
 }
 
-static void table_grow(struct mem_device *d)
+/* kv_name_free_fn: free a file record (its name is already freed). */
+static void file_free(void *ud, struct kv_name_entry *e)
 {
-	size_t nb = d->nbuckets * 2;
-	struct mem_file **nbk;
+	struct mem_device *d = ud;
+	struct mem_file *f = mfile(e);
 
-	if (d->count < d->nbuckets)
-		return;
-	nbk = kv_calloc(KV_MEM_DEVICE, nb * sizeof(*nbk));
-	if (!nbk)
-		return; /* longer chains, still correct */
-	for (size_t b = 0; b < d->nbuckets; b++) {
-		struct mem_file *f = d->buckets[b];
-		while (f) {
-			struct mem_file *next = f->next;
-			f->next = nbk[f->hash & (nb - 1)];
-			nbk[f->hash & (nb - 1)] = f;
-			f = next;
-		}
-	}
-	kv_free(KV_MEM_DEVICE, d->buckets, d->nbuckets * sizeof(*d->buckets));
-	d->buckets = nbk;
-	d->nbuckets = nb;
-}
-
-static void file_link(struct mem_device *d, struct mem_file *f)
-{
-	size_t b;
-
-	assert(!f->linked);
-	table_grow(d);
-	b = f->hash & (d->nbuckets - 1);
-	f->next = d->buckets[b];
-	d->buckets[b] = f;
-	f->linked = true;
-	d->count++;
-}
-
-static void file_detach(struct mem_device *d, struct mem_file *f)
-{
-	struct mem_file **pp = &d->buckets[f->hash & (d->nbuckets - 1)];
-
-	assert(f->linked);
-	while (*pp != f)
-		pp = &(*pp)->next;
-	*pp = f->next;
-	f->next = NULL;
-	f->linked = false;
-	d->count--;
-}
-
-static void file_free(struct mem_device *d, struct mem_file *f)
-{
 	d->bytes_stored -= f->len;
 	kv_free(KV_MEM_DEVICE, f->data, f->cap);
 	kv_free(KV_MEM_DEVICE, f->undo, f->undo_cap);
-	kv_strfree(KV_MEM_DEVICE, f->name);
 	kv_free(KV_MEM_DEVICE, f, sizeof(*f));
-}
-
-/* The file left the namespace: free it now or when its last handle closes. */
-static void file_unlink(struct mem_device *d, struct mem_file *f)
-{
-	file_detach(d, f);
-	if (f->handles == 0)
-		file_free(d, f);
 }
 
 /* ----------------------------------------------------- content changes */
@@ -273,7 +206,7 @@ static int grow_buffer(struct mem_device *d, struct mem_file *f, size_t need)
 	p = kv_realloc(KV_MEM_DEVICE, f->data, f->cap, cap);
 	if (!p)
 		return kv_err_set(&d->base.err, KV_ENOMEM,
-				  "mem device: out of memory growing '%s' to %zu bytes", f->name,
+				  "mem device: out of memory growing '%s' to %zu bytes", f->n.name,
 				  need);
 	f->data = p;
 	f->cap = cap;
@@ -307,7 +240,7 @@ static int protect(struct mem_device *d, struct mem_file *f, size_t a, size_t b)
 		if (!p)
 			return kv_err_set(&d->base.err, KV_ENOMEM,
 					  "mem device: out of memory saving synced bytes of '%s'",
-					  f->name);
+					  f->n.name);
 		f->undo = p;
 		f->undo_cap = need;
 	}
@@ -333,13 +266,13 @@ static int check_space(struct mem_device *d, struct mem_file *f, const char *wha
 	if (new_len > SIZE_MAX / 2)
 		return kv_err_set(&d->base.err, KV_ENOSPC,
 				  "mem device: %s '%s' at offset %llu: file would be too large",
-				  what, f->name, (unsigned long long)off);
+				  what, f->n.name, (unsigned long long)off);
 	if (d->opt.capacity == 0 || d->bytes_stored + growth <= d->opt.capacity)
 		return KV_OK;
 	return kv_err_set(&d->base.err, KV_ENOSPC,
 			  "mem device: %s '%s' at offset %llu: no space left on device "
 			  "(%llu of %llu bytes used, %llu more needed)",
-			  what, f->name, (unsigned long long)off,
+			  what, f->n.name, (unsigned long long)off,
 			  (unsigned long long)d->bytes_stored, (unsigned long long)d->opt.capacity,
 			  (unsigned long long)growth);
 }
@@ -407,28 +340,15 @@ static int mem_open(struct kv_device *dev, const struct kv_config *cfg, const ch
 	rc = kv_options_load(mem_options_table, cfg, &d->opt, &dev->err);
 	if (rc != KV_OK)
 		return rc;
-	d->buckets = kv_calloc(KV_MEM_DEVICE, MIN_BUCKETS * sizeof(*d->buckets));
-	if (!d->buckets)
-		return kv_err_set(&dev->err, KV_ENOMEM, "mem device: out of memory");
-	d->nbuckets = MIN_BUCKETS;
-	return KV_OK;
+	return kv_names_init(&d->names, "mem device", HASH_SEED, file_free, d, &dev->err);
 }
 
 static void mem_close(struct kv_device *dev)
 {
 	struct mem_device *d = mdev(dev);
 
-	assert(d->open_handles == 0);
-	for (size_t b = 0; b < d->nbuckets; b++) {
-		struct mem_file *f = d->buckets[b];
-		while (f) {
-			struct mem_file *next = f->next;
-			file_free(d, f);
-			f = next;
-		}
-	}
+	kv_names_destroy(&d->names);
 	assert(d->bytes_stored == 0);
-	kv_free(KV_MEM_DEVICE, d->buckets, d->nbuckets * sizeof(*d->buckets));
 }
 
 static int new_handle(struct mem_device *d, struct mem_file *f, struct kv_dev_file **out)
@@ -437,11 +357,10 @@ static int new_handle(struct mem_device *d, struct mem_file *f, struct kv_dev_fi
 
 	if (!h)
 		return kv_err_set(&d->base.err, KV_ENOMEM, "mem device: out of memory opening '%s'",
-				  f->name);
+				  f->n.name);
 	h->file = f;
 	h->gen = d->gen;
-	f->handles++;
-	d->open_handles++;
+	kv_names_hold(&d->names, &f->n);
 	*out = h;
 	return KV_OK;
 }
@@ -458,22 +377,20 @@ static int mem_create(struct kv_device *dev, const char *name, struct kv_dev_fil
 		if (!f)
 			return kv_err_set(&dev->err, KV_ENOMEM,
 					  "mem device: out of memory creating '%s'", name);
-		f->name = kv_strdup(KV_MEM_DEVICE, name);
-		if (!f->name) {
+		if (kv_names_set_name(&d->names, &f->n, name) != KV_OK) {
 			kv_free(KV_MEM_DEVICE, f, sizeof(*f));
 			return kv_err_set(&dev->err, KV_ENOMEM,
 					  "mem device: out of memory creating '%s'", name);
 		}
-		f->hash = name_hash(name);
 	}
 	rc = new_handle(d, f, out);
 	if (rc != KV_OK) {
 		if (fresh)
-			file_free(d, f);
+			kv_names_discard(&d->names, &f->n);
 		return rc;
 	}
 	if (fresh)
-		file_link(d, f);
+		kv_names_link(&d->names, &f->n);
 	else
 		reset_file(d, f);
 	charge(d, d->opt.op_latency_ns);
@@ -483,13 +400,12 @@ static int mem_create(struct kv_device *dev, const char *name, struct kv_dev_fil
 static int mem_open_file(struct kv_device *dev, const char *name, struct kv_dev_file **out)
 {
 	struct mem_device *d = mdev(dev);
-	struct mem_file *f = file_find(d, name);
+	struct kv_name_entry *e = kv_names_lookup(&d->names, name, "open", &dev->err);
 	int rc;
 
-	if (!f)
-		return kv_err_set(&dev->err, KV_NOTFOUND, "mem device: open '%s': no such file",
-				  name);
-	rc = new_handle(d, f, out);
+	if (!e)
+		return KV_NOTFOUND;
+	rc = new_handle(d, mfile(e), out);
 	if (rc == KV_OK)
 		charge(d, d->opt.op_latency_ns);
 	return rc;
@@ -500,23 +416,19 @@ static void mem_close_file(struct kv_device *dev, struct kv_dev_file *h)
 	struct mem_device *d = mdev(dev);
 	struct mem_file *f = h->file;
 
-	assert(f->handles > 0 && d->open_handles > 0);
-	f->handles--;
-	d->open_handles--;
-	if (!f->linked && f->handles == 0)
-		file_free(d, f);
+	if (kv_names_release(&d->names, &f->n) && !f->n.linked)
+		kv_names_discard(&d->names, &f->n);
 	kv_free(KV_MEM_DEVICE, h, sizeof(*h));
 }
 
 static int mem_remove(struct kv_device *dev, const char *name)
 {
 	struct mem_device *d = mdev(dev);
-	struct mem_file *f = file_find(d, name);
+	struct kv_name_entry *e = kv_names_lookup(&d->names, name, "remove", &dev->err);
 
-	if (!f)
-		return kv_err_set(&dev->err, KV_NOTFOUND,
-				  "mem device: remove '%s': no such file", name);
-	file_unlink(d, f);
+	if (!e)
+		return KV_NOTFOUND;
+	kv_names_unlink(&d->names, e);
 	charge(d, d->opt.op_latency_ns);
 	return KV_OK;
 }
@@ -524,50 +436,26 @@ static int mem_remove(struct kv_device *dev, const char *name)
 static int mem_rename(struct kv_device *dev, const char *from, const char *to)
 {
 	struct mem_device *d = mdev(dev);
-	struct mem_file *f = file_find(d, from);
-	struct mem_file *target;
-	char *new_name;
+	int rc = kv_names_rename(&d->names, from, to, &dev->err);
 
-	if (!f)
-		return kv_err_set(&dev->err, KV_EIO,
-				  "mem device: rename '%s' to '%s': no such file", from, to);
-	if (strcmp(from, to) == 0)
-		return KV_OK;
-	new_name = kv_strdup(KV_MEM_DEVICE, to);
-	if (!new_name)
-		return kv_err_set(&dev->err, KV_ENOMEM,
-				  "mem device: out of memory renaming '%s' to '%s'", from, to);
-	target = file_find(d, to);
-	if (target)
-		file_unlink(d, target);
-	file_detach(d, f);
-	kv_strfree(KV_MEM_DEVICE, f->name);
-	f->name = new_name;
-	f->hash = name_hash(new_name);
-	file_link(d, f);
-	charge(d, d->opt.op_latency_ns);
-	return KV_OK;
+	if (rc == KV_OK && strcmp(from, to) != 0)
+		charge(d, d->opt.op_latency_ns);
+	return rc;
 }
 
 static int mem_list(struct kv_device *dev, void (*cb)(void *ud, const char *name), void *ud)
 {
-	struct mem_device *d = mdev(dev);
-
-	for (size_t b = 0; b < d->nbuckets; b++) {
-		for (struct mem_file *f = d->buckets[b]; f; f = f->next)
-			cb(ud, f->name);
-	}
+	kv_names_list(&mdev(dev)->names, cb, ud);
 	return KV_OK;
 }
 
 static int mem_stat(struct kv_device *dev, const char *name, uint64_t *size)
 {
-	struct mem_file *f = file_find(mdev(dev), name);
+	struct kv_name_entry *e = kv_names_lookup(&mdev(dev)->names, name, "stat", &dev->err);
 
-	if (!f)
-		return kv_err_set(&dev->err, KV_NOTFOUND, "mem device: stat '%s': no such file",
-				  name);
-	*size = f->len;
+	if (!e)
+		return KV_NOTFOUND;
+	*size = mfile(e)->len;
 	return KV_OK;
 }
 
@@ -578,7 +466,7 @@ static int check_live(struct mem_device *d, const struct kv_dev_file *h, const c
 		return KV_OK;
 	return kv_err_set(&d->base.err, KV_EIO,
 			  "mem device: %s '%s': handle opened before a simulated crash; close it",
-			  what, h->file->name);
+			  what, h->file->n.name);
 }
 
 static int mem_read(struct kv_device *dev, struct kv_dev_file *h, uint64_t off, void *buf,
@@ -594,7 +482,7 @@ static int mem_read(struct kv_device *dev, struct kv_dev_file *h, uint64_t off, 
 		return kv_err_set(&dev->err, KV_EIO,
 				  "mem device: read '%s' at offset %llu of %zu bytes: "
 				  "past the end of the file (size %zu)",
-				  f->name, (unsigned long long)off, len, f->len);
+				  f->n.name, (unsigned long long)off, len, f->len);
 	if (len)
 		memcpy(buf, f->data + off, len);
 	charge(d, d->opt.op_latency_ns + xfer_ns(len, d->opt.read_bandwidth));
@@ -696,7 +584,7 @@ static void mem_report(struct kv_device *dev,
 	struct mem_device *d = mdev(dev);
 
 	cb(ud, "mem_bytes_stored", (double)d->bytes_stored);
-	cb(ud, "mem_files", (double)d->count);
+	cb(ud, "mem_files", (double)d->names.count);
 }
 
 const struct kv_device_ops kv_mem_device_ops = {
@@ -727,15 +615,18 @@ const struct kv_device_ops kv_mem_device_ops = {
 
 /* ------------------------------------------------------------ crash */
 
+/* kv_names_each callback: revert one file. */
+static void revert_entry(void *ud, struct kv_name_entry *e)
+{
+	revert_file(ud, mfile(e));
+}
+
 int kv_mem_device_crash(struct kv_device *dev)
 {
 	struct mem_device *d = mdev(dev);
 
 	assert(dev && dev->ops == &kv_mem_device_ops);
-	for (size_t b = 0; b < d->nbuckets; b++) {
-		for (struct mem_file *f = d->buckets[b]; f; f = f->next)
-			revert_file(d, f);
-	}
+	kv_names_each(&d->names, revert_entry, d);
 	d->gen++;
 	return kv_dev_refresh(dev);
 }
@@ -743,5 +634,5 @@ int kv_mem_device_crash(struct kv_device *dev)
 size_t kv_mem_device_files_open(const struct kv_device *dev)
 {
 	assert(dev && dev->ops == &kv_mem_device_ops);
-	return ((const struct mem_device *)dev)->open_handles;
+	return ((const struct mem_device *)dev)->names.open_handles;
 }

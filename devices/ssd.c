@@ -29,13 +29,12 @@
 #include <string.h>
 
 #include "core/alloc.h"
-#include "core/checksum.h"
 #include "core/stats.h"
+#include "devices/name_table.h"
 #include "devices/nand_timing.h"
 #include "devices/ssd_space.h"
 #include "devices/ssd_store.h"
 
-#define MIN_BUCKETS 16
 #define HASH_SEED 0x737364646576ULL
 #define PREALLOC_MIN_UNITS 16
 #define PREALLOC_MAX_UNITS 4096
@@ -47,15 +46,11 @@ static const char *const lat_names[LAT__COUNT] = { "read", "write", "sync", "tri
 static const char zeros[ZERO_PIECE];
 
 struct ssd_file {
-	struct ssd_file *next;
-	char *name;
-	uint64_t hash;
+	struct kv_name_entry n; /* first: name, chain link, handle count */
 	uint64_t size;
 	struct kv_ssd_extent *ext;
 	size_t ext_count, ext_cap;
 	uint64_t alloc; /* units allocated (extents) */
-	uint32_t handles;
-	bool linked;
 };
 
 struct kv_dev_file {
@@ -71,9 +66,7 @@ struct ssd_device {
 	struct kv_ssd_store *store;
 	uint32_t unit, lanes, blocks_per_lane;
 	uint64_t logical;
-	/* namespace */
-	struct ssd_file **buckets;
-	size_t nbuckets, count, open_handles;
+	struct kv_name_table names; /* namespace; counts files and open handles */
 	/* write buffer */
 	uint64_t *dirty;
 	uint32_t *ring;
@@ -118,7 +111,7 @@ static bool sfile_check(const struct ssd_device *d, const struct ssd_file *f)
 			return false;
 		fu += f->ext[i].units;
 	}
-	return fu == f->alloc && f->alloc >= units_of(d, f->size) && f->name;
+	return fu == f->alloc && f->alloc >= units_of(d, f->size) && f->n.name;
 }
 
 static uint32_t lane_of(const struct ssd_device *d, uint32_t block)
@@ -286,7 +279,7 @@ static int ensure_alloc(struct ssd_device *d, struct ssd_file *f, uint64_t need,
 			return kv_err_set(&d->base.err, KV_ENOSPC,
 					  "ssd device: write '%s' at offset %llu: no space left "
 					  "on device (%llu logical bytes, all allocated)",
-					  f->name, (unsigned long long)off,
+					  f->n.name, (unsigned long long)off,
 					  (unsigned long long)(d->logical * d->unit));
 		if (last && start == hint) {
 			last->units += n;
@@ -300,7 +293,7 @@ static int ensure_alloc(struct ssd_device *d, struct ssd_file *f, uint64_t need,
 					kv_ssd_space_release(d->space, start, n);
 					return kv_err_set(&d->base.err, KV_ENOMEM,
 							  "ssd device: out of memory growing '%s'",
-							  f->name);
+							  f->n.name);
 				}
 				f->ext = e;
 				f->ext_cap = cap;
@@ -398,83 +391,28 @@ static int write_at(struct ssd_device *d, struct ssd_file *f, uint64_t off, cons
 	return rc;
 }
 
-/* ------------------------------------------------------------ name table */
+/* ------------------------------------------------------------ files */
 
-static uint64_t name_hash(const char *name)
+static struct ssd_file *sfile(struct kv_name_entry *e)
 {
-	return kv_hash64(name, strlen(name), HASH_SEED);
+	return (struct ssd_file *)(void *)e;
 }
 
 static struct ssd_file *file_find(const struct ssd_device *d, const char *name)
 {
-	uint64_t h = name_hash(name);
+	struct kv_name_entry *e = kv_names_find(&d->names, name);
 
-	for (struct ssd_file *f = d->buckets[h & (d->nbuckets - 1)]; f; f = f->next)
-		if (f->hash == h && strcmp(f->name, name) == 0)
-			return f;
-	return NULL;
+	return e ? sfile(e) : NULL;
 }
 
-static void table_grow(struct ssd_device *d)
+/* kv_name_free_fn: release a file's units and free it (name already freed). */
+static void file_destroy(void *ud, struct kv_name_entry *e)
 {
-	size_t nb = d->nbuckets * 2;
-	struct ssd_file **nbk;
+	struct ssd_device *d = ud;
+	struct ssd_file *f = sfile(e);
 
-	if (d->count < d->nbuckets)
-		return;
-	nbk = kv_calloc(KV_MEM_DEVICE, nb * sizeof(*nbk));
-	if (!nbk)
-		return;
-	for (size_t b = 0; b < d->nbuckets; b++) {
-		struct ssd_file *f = d->buckets[b];
-		while (f) {
-			struct ssd_file *next = f->next;
-			f->next = nbk[f->hash & (nb - 1)];
-			nbk[f->hash & (nb - 1)] = f;
-			f = next;
-		}
-	}
-	kv_free(KV_MEM_DEVICE, d->buckets, d->nbuckets * sizeof(*d->buckets));
-	d->buckets = nbk;
-	d->nbuckets = nb;
-}
-
-static void file_link(struct ssd_device *d, struct ssd_file *f)
-{
-	size_t b;
-
-	table_grow(d);
-	b = f->hash & (d->nbuckets - 1);
-	f->next = d->buckets[b];
-	d->buckets[b] = f;
-	f->linked = true;
-	d->count++;
-}
-
-static void file_detach(struct ssd_device *d, struct ssd_file *f)
-{
-	struct ssd_file **pp = &d->buckets[f->hash & (d->nbuckets - 1)];
-
-	while (*pp != f)
-		pp = &(*pp)->next;
-	*pp = f->next;
-	f->next = NULL;
-	f->linked = false;
-	d->count--;
-}
-
-static void file_destroy(struct ssd_device *d, struct ssd_file *f)
-{
 	release_from(d, f, 0);
-	kv_strfree(KV_MEM_DEVICE, f->name);
 	kv_free(KV_MEM_DEVICE, f, sizeof(*f));
-}
-
-static void file_unlink(struct ssd_device *d, struct ssd_file *f)
-{
-	file_detach(d, f);
-	if (f->handles == 0)
-		file_destroy(d, f);
 }
 
 /* ------------------------------------------------------------ lifecycle */
@@ -511,15 +449,14 @@ static int ssd_open(struct kv_device *dev, const struct kv_config *cfg, const ch
 	if (rc == KV_OK)
 		rc = kv_ssd_store_new(d->logical, d->unit, d->p.backing_file, &d->store,
 				      &dev->err);
+	if (rc == KV_OK)
+		rc = kv_names_init(&d->names, "ssd device", HASH_SEED, file_destroy, d, &dev->err);
 	if (rc == KV_OK) {
-		d->buckets = kv_calloc(KV_MEM_DEVICE, MIN_BUCKETS * sizeof(*d->buckets));
 		d->dirty = kv_calloc(KV_MEM_DEVICE, ((d->logical + 63) / 64) * sizeof(uint64_t));
 		d->ring = kv_calloc(KV_MEM_DEVICE, d->ring_cap * sizeof(uint32_t));
 		d->inflight = kv_calloc(KV_MEM_DEVICE, d->inflight_cap * sizeof(uint64_t));
-		if (!d->buckets || !d->dirty || !d->ring || !d->inflight)
+		if (!d->dirty || !d->ring || !d->inflight)
 			rc = kv_err_set(&dev->err, KV_ENOMEM, "ssd device: out of memory");
-		else
-			d->nbuckets = MIN_BUCKETS;
 	}
 	if (rc != KV_OK)
 		ssd_close(dev);
@@ -530,17 +467,7 @@ static void ssd_close(struct kv_device *dev)
 {
 	struct ssd_device *d = sdev(dev);
 
-	assert(d->open_handles == 0);
-	for (size_t b = 0; d->buckets && b < d->nbuckets; b++) {
-		struct ssd_file *f = d->buckets[b];
-		while (f) {
-			struct ssd_file *next = f->next;
-			file_destroy(d, f);
-			f = next;
-		}
-	}
-	if (d->buckets)
-		kv_free(KV_MEM_DEVICE, d->buckets, d->nbuckets * sizeof(*d->buckets));
+	kv_names_destroy(&d->names);
 	if (d->dirty)
 		kv_free(KV_MEM_DEVICE, d->dirty, ((d->logical + 63) / 64) * sizeof(uint64_t));
 	if (d->ring)
@@ -551,8 +478,6 @@ static void ssd_close(struct kv_device *dev)
 	kv_ssd_space_free(d->space);
 	kv_nand_timing_free(d->nt);
 	kv_ftl_free(d->ftl);
-	d->buckets = NULL;
-	d->nbuckets = 0;
 }
 
 /* ------------------------------------------------------------ namespace ops */
@@ -570,10 +495,9 @@ static int new_handle(struct ssd_device *d, struct ssd_file *f, struct kv_dev_fi
 
 	if (!h)
 		return kv_err_set(&d->base.err, KV_ENOMEM, "ssd device: out of memory opening '%s'",
-				  f->name);
+				  f->n.name);
 	h->file = f;
-	f->handles++;
-	d->open_handles++;
+	kv_names_hold(&d->names, &f->n);
 	*out = h;
 	return KV_OK;
 }
@@ -587,24 +511,21 @@ static int ssd_create(struct kv_device *dev, const char *name, struct kv_dev_fil
 
 	if (fresh) {
 		f = kv_calloc(KV_MEM_DEVICE, sizeof(*f));
-		if (f)
-			f->name = kv_strdup(KV_MEM_DEVICE, name);
-		if (!f || !f->name) {
+		if (!f || kv_names_set_name(&d->names, &f->n, name) != KV_OK) {
 			if (f)
 				kv_free(KV_MEM_DEVICE, f, sizeof(*f));
 			return kv_err_set(&dev->err, KV_ENOMEM,
 					  "ssd device: out of memory creating '%s'", name);
 		}
-		f->hash = name_hash(name);
 	}
 	rc = new_handle(d, f, out);
 	if (rc != KV_OK) {
 		if (fresh)
-			file_destroy(d, f);
+			kv_names_discard(&d->names, &f->n);
 		return rc;
 	}
 	if (fresh) {
-		file_link(d, f);
+		kv_names_link(&d->names, &f->n);
 	} else {
 		release_from(d, f, 0);
 		f->size = 0;
@@ -616,12 +537,11 @@ static int ssd_create(struct kv_device *dev, const char *name, struct kv_dev_fil
 static int ssd_open_file(struct kv_device *dev, const char *name, struct kv_dev_file **out)
 {
 	struct ssd_device *d = sdev(dev);
-	struct ssd_file *f = file_find(d, name);
+	struct kv_name_entry *e = kv_names_lookup(&d->names, name, "open", &dev->err);
 
-	if (!f)
-		return kv_err_set(&dev->err, KV_NOTFOUND, "ssd device: open '%s': no such file",
-				  name);
-	return new_handle(d, f, out);
+	if (!e)
+		return KV_NOTFOUND;
+	return new_handle(d, sfile(e), out);
 }
 
 static void ssd_close_file(struct kv_device *dev, struct kv_dev_file *h)
@@ -629,12 +549,9 @@ static void ssd_close_file(struct kv_device *dev, struct kv_dev_file *h)
 	struct ssd_device *d = sdev(dev);
 	struct ssd_file *f = h->file;
 
-	assert(f->handles > 0 && d->open_handles > 0);
-	f->handles--;
-	d->open_handles--;
-	if (f->handles == 0) {
-		if (!f->linked)
-			file_destroy(d, f);
+	if (kv_names_release(&d->names, &f->n)) {
+		if (!f->n.linked)
+			kv_names_discard(&d->names, &f->n);
 		else
 			release_from(d, f, units_of(d, f->size)); /* drop the preallocation */
 	}
@@ -644,12 +561,11 @@ static void ssd_close_file(struct kv_device *dev, struct kv_dev_file *h)
 static int ssd_remove(struct kv_device *dev, const char *name)
 {
 	struct ssd_device *d = sdev(dev);
-	struct ssd_file *f = file_find(d, name);
+	struct kv_name_entry *e = kv_names_lookup(&d->names, name, "remove", &dev->err);
 
-	if (!f)
-		return kv_err_set(&dev->err, KV_NOTFOUND,
-				  "ssd device: remove '%s': no such file", name);
-	file_unlink(d, f);
+	if (!e)
+		return KV_NOTFOUND;
+	kv_names_unlink(&d->names, e);
 	meta_cost(d);
 	return KV_OK;
 }
@@ -657,49 +573,26 @@ static int ssd_remove(struct kv_device *dev, const char *name)
 static int ssd_rename(struct kv_device *dev, const char *from, const char *to)
 {
 	struct ssd_device *d = sdev(dev);
-	struct ssd_file *f = file_find(d, from);
-	struct ssd_file *target;
-	char *new_name;
+	int rc = kv_names_rename(&d->names, from, to, &dev->err);
 
-	if (!f)
-		return kv_err_set(&dev->err, KV_EIO,
-				  "ssd device: rename '%s' to '%s': no such file", from, to);
-	if (strcmp(from, to) == 0)
-		return KV_OK;
-	new_name = kv_strdup(KV_MEM_DEVICE, to);
-	if (!new_name)
-		return kv_err_set(&dev->err, KV_ENOMEM,
-				  "ssd device: out of memory renaming '%s' to '%s'", from, to);
-	target = file_find(d, to);
-	if (target)
-		file_unlink(d, target);
-	file_detach(d, f);
-	kv_strfree(KV_MEM_DEVICE, f->name);
-	f->name = new_name;
-	f->hash = name_hash(new_name);
-	file_link(d, f);
-	meta_cost(d);
-	return KV_OK;
+	if (rc == KV_OK && strcmp(from, to) != 0)
+		meta_cost(d);
+	return rc;
 }
 
 static int ssd_list(struct kv_device *dev, void (*cb)(void *ud, const char *name), void *ud)
 {
-	struct ssd_device *d = sdev(dev);
-
-	for (size_t b = 0; b < d->nbuckets; b++)
-		for (struct ssd_file *f = d->buckets[b]; f; f = f->next)
-			cb(ud, f->name);
+	kv_names_list(&sdev(dev)->names, cb, ud);
 	return KV_OK;
 }
 
 static int ssd_stat(struct kv_device *dev, const char *name, uint64_t *size)
 {
-	struct ssd_file *f = file_find(sdev(dev), name);
+	struct kv_name_entry *e = kv_names_lookup(&sdev(dev)->names, name, "stat", &dev->err);
 
-	if (!f)
-		return kv_err_set(&dev->err, KV_NOTFOUND, "ssd device: stat '%s': no such file",
-				  name);
-	*size = f->size;
+	if (!e)
+		return KV_NOTFOUND;
+	*size = sfile(e)->size;
 	return KV_OK;
 }
 
@@ -720,7 +613,7 @@ static int ssd_read(struct kv_device *dev, struct kv_dev_file *h, uint64_t off, 
 		return kv_err_set(&dev->err, KV_EIO,
 				  "ssd device: read '%s' at offset %llu of %zu bytes: past the "
 				  "end of the file (size %llu)",
-				  f->name, (unsigned long long)off, len,
+				  f->n.name, (unsigned long long)off, len,
 				  (unsigned long long)f->size);
 	while (rc == KV_OK && pos < end) {
 		uint64_t fu = pos / d->unit, lba = lba_of(f, fu);

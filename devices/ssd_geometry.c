@@ -112,27 +112,6 @@ void kv_ssd_params_preset(enum kv_ssd_preset preset, struct kv_ssd_params *p)
 	}
 }
 
-/* Bytes of the C type of an option (what kv_options_load stores). */
-static size_t opt_size(enum kv_opt_type t)
-{
-	switch (t) {
-	case KV_OPT_INT:
-		return sizeof(int64_t);
-	case KV_OPT_BYTES:
-	case KV_OPT_DURATION:
-		return sizeof(uint64_t);
-	case KV_OPT_DOUBLE:
-		return sizeof(double);
-	case KV_OPT_BOOL:
-		return sizeof(bool);
-	case KV_OPT_ENUM:
-		return sizeof(int);
-	case KV_OPT_STRING:
-		return KV_OPT_STRING_BYTES;
-	}
-	return 0;
-}
-
 int kv_ssd_params_load(const struct kv_config *cfg, struct kv_ssd_params *p, struct kv_err *err)
 {
 	struct kv_ssd_params given;
@@ -145,7 +124,7 @@ int kv_ssd_params_load(const struct kv_config *cfg, struct kv_ssd_params *p, str
 		const struct kv_option *o = &kv_ssd_options[i];
 		if (kv_config_get(cfg, o->name) == NULL)
 			continue;
-		memcpy((char *)p + o->offset, (const char *)&given + o->offset, opt_size(o->type));
+		memcpy((char *)p + o->offset, (const char *)&given + o->offset, kv_option_size(o->type));
 	}
 	return kv_ssd_params_check(p, err);
 }

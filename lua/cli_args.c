@@ -10,6 +10,7 @@
 
 #include "core/alloc.h"
 #include "workloads/keygen.h"
+#include "workloads/runner.h"
 
 #define OPT(field) offsetof(struct kv_cli_opts, field)
 #define LIST_BYTES 1024
@@ -62,6 +63,11 @@ const struct kv_option kv_cli_bench_options[] = {
 	{ .name = "verify", .type = KV_OPT_BOOL, .def = "true", .unit = "",
 	  .doc = "check every get and scan result against the exact set of live keys",
 	  .offset = OPT(verify) },
+	{ .name = "workload", .type = KV_OPT_STRING, .def = "", .unit = "",
+	  .doc = "run a named workload (ycsb-a..ycsb-f, timeseries, deleteheavy, db_bench "
+		 "names, custom) or a YCSB FILE.properties instead of --benchmarks; its "
+		 "options (docs/workloads.md) are accepted as --name=value",
+	  .offset = OPT(workload) },
 	{ .name = NULL },
 };
 
@@ -222,6 +228,36 @@ static int load_cli_options(struct kv_cli_bench_args *a, struct raw_arg *raw, si
 	return KV_OK;
 }
 
+/* A runner option: checked against kv_runner_options, kept for the runner. */
+static int add_workload_option(struct kv_cli_bench_args *a, const struct raw_arg *r,
+			       struct kv_err *err)
+{
+	const struct kv_option *o = kv_option_find(kv_runner_options, r->name);
+	union {
+		int64_t i;
+		uint64_t u;
+		double d;
+		bool b;
+		int e;
+		char s[KV_OPT_STRING_BYTES];
+	} scratch;
+	const char *value = r->value;
+	int rc;
+
+	if (!value) {
+		if (o->type != KV_OPT_BOOL)
+			return kv_err_set(err, KV_EINVAL, "option '--%s' needs a value: --%s=VALUE",
+					  r->name, r->name);
+		value = "true";
+	}
+	rc = kv_option_parse(o, value, &scratch, err);
+	if (rc != KV_OK)
+		return rc;
+	if (kv_config_set(a->workload_cfg, r->name, value) != KV_OK)
+		return kv_err_set(err, KV_ENOMEM, "out of memory");
+	return KV_OK;
+}
+
 int kv_cli_parse_bench(int argc, char **argv, struct kv_cli_bench_args *a, struct kv_err *err)
 {
 	struct raw_arg *raw;
@@ -231,10 +267,11 @@ int kv_cli_parse_bench(int argc, char **argv, struct kv_cli_bench_args *a, struc
 	memset(a, 0, sizeof(*a));
 	raw = kv_calloc(KV_MEM_OTHER, raw_bytes);
 	a->cli_cfg = kv_config_new();
+	a->workload_cfg = kv_config_new();
 	rc = kv_setup_init(&a->setup, "--", kv_cli_bench_options, err);
 	if (rc != KV_OK)
 		goto out_free_raw;
-	if (!raw || !a->cli_cfg) {
+	if (!raw || !a->cli_cfg || !a->workload_cfg) {
 		rc = kv_err_set(err, KV_ENOMEM, "out of memory");
 		goto out_free_raw;
 	}
@@ -251,6 +288,12 @@ int kv_cli_parse_bench(int argc, char **argv, struct kv_cli_bench_args *a, struc
 	for (size_t i = 0; i < nraw; i++) {
 		if (kv_option_find(kv_cli_bench_options, raw[i].name))
 			continue;
+		if (kv_option_find(kv_runner_options, raw[i].name)) {
+			rc = add_workload_option(a, &raw[i], err);
+			if (rc != KV_OK)
+				goto out_free_raw;
+			continue;
+		}
 		rc = kv_setup_option(&a->setup, raw[i].name, raw[i].value, err);
 		if (rc != KV_OK)
 			goto out_free_raw;
@@ -258,6 +301,22 @@ int kv_cli_parse_bench(int argc, char **argv, struct kv_cli_bench_args *a, struc
 	rc = kv_setup_finish(&a->setup, (uint64_t)a->opts.seed, err);
 	if (rc != KV_OK)
 		goto out_free_raw;
+	if (a->opts.workload[0] || kv_config_get(a->workload_cfg, "trace")) {
+		if (kv_config_get(a->cli_cfg, "benchmarks"))
+			rc = kv_err_set(err, KV_EINVAL,
+					"--benchmarks and --workload/--trace exclude each other: "
+					"give one");
+		goto out_free_raw;
+	}
+	if (kv_config_count(a->workload_cfg)) {
+		const char *name, *value;
+
+		kv_config_entry(a->workload_cfg, 0, &name, &value);
+		rc = kv_err_set(err, KV_EINVAL,
+				"option '--%s' is a workload option: it needs --workload=NAME "
+				"(or --trace=FILE)", name);
+		goto out_free_raw;
+	}
 	rc = parse_benchmarks(a, err);
 
 out_free_raw:
@@ -271,6 +330,7 @@ out_free_raw:
 void kv_cli_bench_args_free(struct kv_cli_bench_args *a)
 {
 	kv_config_free(a->cli_cfg);
-	a->cli_cfg = NULL;
+	kv_config_free(a->workload_cfg);
+	a->cli_cfg = a->workload_cfg = NULL;
 	kv_setup_free(&a->setup);
 }

@@ -8,6 +8,9 @@
  *  - the bench's own flags (kv_cli_bench_options: benchmarks, num, seed,
  *    engine, device, ...), validated through their option table like any
  *    plug-in's options;
+ *  - the workload runner's options (kv_runner_options: recordcount,
+ *    distribution, trace, ...), which go into workload_cfg and need
+ *    --workload (or --trace);
  *  - everything else, which must be an option of the chosen engine, its
  *    memtable and strategy (when the engine has them: it declares options
  *    named "memtable" / "strategy"), or the device. Engine, memtable and
@@ -56,6 +59,7 @@ struct kv_cli_opts {
 	char label[KV_OPT_STRING_BYTES]; /* first CSV column */
 	bool histogram;
 	bool verify;
+	char workload[KV_OPT_STRING_BYTES]; /* "" = run --benchmarks */
 };
 
 /* The option table of the bench's own flags (NULL-terminated). */
@@ -66,6 +70,7 @@ struct kv_cli_bench_args {
 	struct kv_cli_opts opts;
 	struct kv_config *cli_cfg;              /* the bench flags as given */
 	struct kv_setup setup;                  /* plug-ins, engine and device configs */
+	struct kv_config *workload_cfg;         /* runner options (workloads/runner.h) */
 	enum kv_bench_kind benchmarks[KV_CLI_MAX_BENCHMARKS];
 	size_t nbenchmarks;
 };

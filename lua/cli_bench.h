@@ -30,6 +30,13 @@ enum {
 int kv_cli_bench(int argc, char **argv, int full_argc, char **full_argv, const char *version,
 		 FILE *out, FILE *errout);
 
+/*
+ * `lsmlab replay FILE [--format=auto|csv|cs265|bu] [options]`: the bench
+ * with --trace=FILE (and --trace_format); arguments after "replay".
+ */
+int kv_cli_replay(int argc, char **argv, int full_argc, char **full_argv, const char *version,
+		  FILE *out, FILE *errout);
+
 /* `lsmlab bench --help`. */
 void kv_cli_bench_help(FILE *out);
 

@@ -11,6 +11,8 @@
 #include "devices/registry.h"
 #include "strategies/registry.h"
 #include "workloads/dbbench.h"
+#include "workloads/named.h"
+#include "workloads/runner.h"
 
 #define RANGE_BYTES 512
 
@@ -140,5 +142,11 @@ int kv_cli_list(FILE *out)
 	}
 	kv_bench_names(names, sizeof(names), ",");
 	fprintf(out, "Benchmarks (lsmlab bench --benchmarks=A,B,...):\n  %s\n", names);
+	fprintf(out, "\nWorkloads (lsmlab bench --workload=NAME|FILE.properties; "
+		"docs/workloads.md):\n ");
+	for (size_t i = 0; kv_named_workloads[i]; i++)
+		fprintf(out, " %s", kv_named_workloads[i]);
+	fprintf(out, "\n  options:\n");
+	kv_cli_print_options(out, kv_runner_options, "    ");
 	return 0;
 }

@@ -55,6 +55,12 @@ void kv_report_amp(const struct kv_report *r, struct kv_amp *a)
 
 /* ------------------------------------------------------------------ text */
 
+/* The name of a result row: the benchmark, or the workload phase. */
+static const char *result_name(const struct kv_bench_result *b)
+{
+	return b->name ? b->name : kv_bench_name(b->kind);
+}
+
 void kv_report_bench_line(FILE *out, const struct kv_bench_result *res, bool latency)
 {
 	double secs = (double)res->wall_ns / 1e9;
@@ -78,7 +84,7 @@ void kv_report_bench_line(FILE *out, const struct kv_bench_result *res, bool lat
 	default:
 		break;
 	}
-	fprintf(out, "%-12s : %11.3f micros/op %.0f ops/sec;%s%s\n", kv_bench_name(res->kind),
+	fprintf(out, "%-12s : %11.3f micros/op %.0f ops/sec;%s%s\n", result_name(res),
 		(double)res->wall_ns / 1e3 / ops, secs > 0 ? (double)res->ops / secs : 0.0, rate,
 		msg);
 	if (latency && res->lat.count)
@@ -374,7 +380,7 @@ static void json_results(struct kv_json *j, const struct kv_report *r)
 		double secs = (double)b->wall_ns / 1e9;
 
 		kv_json_begin_object(j);
-		kv_json_kv_string(j, "name", kv_bench_name(b->kind));
+		kv_json_kv_string(j, "name", result_name(b));
 		kv_json_kv_uint(j, "ops", b->ops);
 		kv_json_kv_uint(j, "wall_ns", b->wall_ns);
 		kv_json_kv_uint(j, "device_ns", b->device_ns);
@@ -693,7 +699,7 @@ int kv_report_csv(FILE *out, const struct kv_report *r, const char *label, bool 
 		csv_field(out, r->engine->ops->name);
 		fprintf(out, ",%s,%s,%s,%" PRIu64 ",%s,%" PRIu64 ",%.4f,%.1f,%.1f,%" PRIu64
 			     ",%" PRIu64 ",%.2f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
-			memtable, strategy, r->device->ops->name, r->seed, kv_bench_name(b->kind),
+			memtable, strategy, r->device->ops->name, r->seed, result_name(b),
 			b->ops, b->ops ? (double)b->wall_ns / 1e3 / (double)b->ops : 0.0,
 			ratio((double)b->ops, wall_s), ratio((double)b->ops, dev_s),
 			b->device_bytes_written, b->device_bytes_read,

@@ -5,6 +5,7 @@
 #include "strategies/run_util.h"
 
 #include <assert.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,6 +172,32 @@ bool kv_job_add_runs(struct kv_job *job, int level, const struct kv_level *lv, c
 	return true;
 }
 
+void kv_job_merge_runs(struct kv_job *job, const struct kv_level *lv, const bool *chosen,
+		       size_t n)
+{
+	struct kv_slice lo = { 0 }, hi = { 0 };
+	size_t last = 0;
+	bool have = false, ok;
+
+	for (size_t i = 0; i < n; i++) {
+		struct kv_slice rlo, rhi;
+		if (!chosen[i])
+			continue;
+		kv_run_range(&lv->runs[i], &rlo, &rhi);
+		kv_key_range_extend(&lo, &hi, &have, rlo, rhi);
+		last = i;
+	}
+	assert(have);
+	ok = kv_job_add_runs(job, 0, lv, chosen, n);
+	assert(ok);
+	(void)ok;
+	job->kind = KV_JOB_MERGE;
+	job->output_level = 0;
+	job->output_run = -1;
+	job->target_file_bytes = 0;
+	job->drop_tombstones = kv_runs_nothing_older(lv, last, lo, hi);
+}
+
 uint64_t kv_cfg_engine_ttl_ns(const struct kv_config *cfg)
 {
 	const char *value = kv_config_get(cfg, "ttl");
@@ -179,6 +206,26 @@ uint64_t kv_cfg_engine_ttl_ns(const struct kv_config *cfg)
 	if (!value || kv_parse_duration_ns(value, &ns) != KV_OK)
 		return 0;
 	return ns;
+}
+
+bool kv_stcs_params_valid(const struct kv_stcs_params *p)
+{
+	if (p->min_threshold < 2 || p->max_threshold < p->min_threshold ||
+	    p->max_threshold > KV_RUNS_MAX)
+		return false;
+	return p->bucket_low > 0 && p->bucket_low < 1 && p->bucket_high > 1;
+}
+
+int kv_stcs_params_check(const struct kv_stcs_params *p, const char *strategy,
+			 struct kv_err *err)
+{
+	if (p->max_threshold < p->min_threshold)
+		return kv_err_set(err, KV_EINVAL,
+				  "strategy '%s': max_threshold %" PRId64
+				  " is below min_threshold %" PRId64,
+				  strategy, p->max_threshold, p->min_threshold);
+	assert(kv_stcs_params_valid(p));
+	return KV_OK;
 }
 
 static int cmp_by_size(const void *a, const void *b)

@@ -86,6 +86,17 @@ bool kv_job_add_runs(struct kv_job *job, int level, const struct kv_level *lv, c
 		     size_t n);
 
 /*
+ * Fill @job to merge the runs lv->runs[i] with chosen[i] (i < n) of a
+ * one-level tree into one run at level 0 (kind KV_JOB_MERGE, output_run
+ * -1, no output cutting); tombstones are dropped when no older run
+ * overlaps the merged key range (kv_runs_nothing_older). The caller sets
+ * trigger and score. Requires at least one chosen run, all mergeable and
+ * within KV_JOB_MAX_INPUTS files (asserted).
+ */
+void kv_job_merge_runs(struct kv_job *job, const struct kv_level *lv, const bool *chosen,
+		       size_t n);
+
+/*
  * The engine's own `ttl` option from @cfg in ns (0 when unset or
  * unparsable: the engine validates it). The engine uses its ttl when
  * non-zero and the strategy's ttl_ns otherwise; strategies that drop
@@ -102,6 +113,21 @@ struct kv_stcs_params {
 	double bucket_high;
 	uint64_t min_sstable_size;
 };
+
+/*
+ * True when @p satisfies the option tables' ranges: 2 <= min_threshold <=
+ * max_threshold <= KV_RUNS_MAX, 0 < bucket_low < 1 < bucket_high. For
+ * the strategies' invariant checks.
+ */
+bool kv_stcs_params_valid(const struct kv_stcs_params *p);
+
+/*
+ * Validate user-given @p after kv_options_load (which checked each
+ * option's range): KV_EINVAL with @err naming @strategy when max_threshold
+ * is below min_threshold, else KV_OK.
+ */
+int kv_stcs_params_check(const struct kv_stcs_params *p, const char *strategy,
+			 struct kv_err *err);
 
 /* A run position and its bytes, for sorting by size. */
 struct kv_stcs_sized {

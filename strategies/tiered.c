@@ -20,18 +20,13 @@
 #include "strategies/tiered.h"
 
 #include <assert.h>
-#include <inttypes.h>
 #include <stddef.h>
 
 #include "core/lsm/strategy_util.h"
 #include "strategies/run_util.h"
 
 struct tiered_options {
-	int64_t min_threshold;
-	int64_t max_threshold;
-	double bucket_low;
-	double bucket_high;
-	uint64_t min_sstable_size;
+	struct kv_stcs_params stcs;
 	double tombstone_threshold;
 	uint64_t tombstone_interval_ns;
 };
@@ -39,7 +34,6 @@ struct tiered_options {
 struct tiered {
 	struct kv_strategy base;
 	struct tiered_options opt;
-	struct kv_stcs_params stcs;
 	/* Scratch (no allocation in pick). */
 	struct kv_stcs_scratch sc;
 	bool consider[KV_RUNS_MAX];
@@ -51,19 +45,19 @@ struct tiered {
 static const struct kv_option tiered_options_table[] = {
 	{ .name = "min_threshold", .type = KV_OPT_INT, .def = "4", .min = 2, .max = KV_RUNS_MAX,
 	  .unit = "runs", .doc = "a bucket compacts when it holds this many similar-sized runs",
-	  .offset = OPT(min_threshold) },
+	  .offset = OPT(stcs.min_threshold) },
 	{ .name = "max_threshold", .type = KV_OPT_INT, .def = "32", .min = 2, .max = KV_RUNS_MAX,
 	  .unit = "runs", .doc = "at most this many runs are merged by one job",
-	  .offset = OPT(max_threshold) },
+	  .offset = OPT(stcs.max_threshold) },
 	{ .name = "bucket_low", .type = KV_OPT_DOUBLE, .def = "0.5", .min = 0.01, .max = 0.99,
 	  .unit = "", .doc = "a run joins a bucket if bytes > bucket_low x the bucket average",
-	  .offset = OPT(bucket_low) },
+	  .offset = OPT(stcs.bucket_low) },
 	{ .name = "bucket_high", .type = KV_OPT_DOUBLE, .def = "1.5", .min = 1.01, .max = 1000,
 	  .unit = "", .doc = "... and bytes < bucket_high x the bucket average",
-	  .offset = OPT(bucket_high) },
+	  .offset = OPT(stcs.bucket_high) },
 	{ .name = "min_sstable_size", .type = KV_OPT_BYTES, .def = "50MiB", .min = 0,
 	  .max = 1125899906842624.0, .unit = "bytes",
-	  .doc = "runs smaller than this all share one bucket", .offset = OPT(min_sstable_size) },
+	  .doc = "runs smaller than this all share one bucket", .offset = OPT(stcs.min_sstable_size) },
 	{ .name = "tombstone_threshold", .type = KV_OPT_DOUBLE, .def = "0.2", .min = 0, .max = 1,
 	  .unit = "", .doc = "a run whose tombstones / entries exceeds this is rewritten alone",
 	  .offset = OPT(tombstone_threshold) },
@@ -90,10 +84,7 @@ static bool tiered_check(const struct tiered *t)
 
 	if (t->base.nlevels != 1 || t->base.ttl_ns != 0)
 		return false;
-	if (o->min_threshold < 2 || o->max_threshold < o->min_threshold ||
-	    o->max_threshold > KV_RUNS_MAX)
-		return false;
-	if (!(o->bucket_low > 0 && o->bucket_low < 1 && o->bucket_high > 1))
+	if (!kv_stcs_params_valid(&o->stcs))
 		return false;
 	return o->tombstone_threshold >= 0 && o->tombstone_threshold <= 1;
 }
@@ -108,16 +99,9 @@ static int tiered_init(struct kv_strategy *s, const struct kv_config *cfg, struc
 		kv_err_prefix(err, "strategy 'tiered'");
 		return rc;
 	}
-	if (t->opt.max_threshold < t->opt.min_threshold)
-		return kv_err_set(err, KV_EINVAL,
-				  "strategy 'tiered': max_threshold %" PRId64
-				  " is below min_threshold %" PRId64,
-				  t->opt.max_threshold, t->opt.min_threshold);
-	t->stcs.min_threshold = t->opt.min_threshold;
-	t->stcs.max_threshold = t->opt.max_threshold;
-	t->stcs.bucket_low = t->opt.bucket_low;
-	t->stcs.bucket_high = t->opt.bucket_high;
-	t->stcs.min_sstable_size = t->opt.min_sstable_size;
+	rc = kv_stcs_params_check(&t->opt.stcs, "tiered", err);
+	if (rc != KV_OK)
+		return rc;
 	s->nlevels = 1;
 	s->ttl_ns = 0;
 	assert(tiered_check(t));
@@ -130,32 +114,6 @@ static int check_view(struct tiered *t, const struct kv_version_view *v)
 		return kv_err_set(&t->base.err, KV_EINVAL,
 				  "tiered: view has %d levels, expected 1", v->nlevels);
 	return KV_OK;
-}
-
-/* Fill @job to merge the runs flagged in t->chosen[0 .. n-1]. */
-static void merge_job(struct tiered *t, const struct kv_level *lv, size_t n, struct kv_job *job)
-{
-	struct kv_slice lo = { 0 }, hi = { 0 };
-	size_t last = 0;
-	bool have = false, ok;
-
-	for (size_t i = 0; i < n; i++) {
-		struct kv_slice rlo, rhi;
-		if (!t->chosen[i])
-			continue;
-		kv_run_range(&lv->runs[i], &rlo, &rhi);
-		kv_key_range_extend(&lo, &hi, &have, rlo, rhi);
-		last = i;
-	}
-	assert(have);
-	ok = kv_job_add_runs(job, 0, lv, t->chosen, n);
-	assert(ok);
-	(void)ok;
-	job->kind = KV_JOB_MERGE;
-	job->output_level = 0;
-	job->output_run = -1;
-	job->target_file_bytes = 0;
-	job->drop_tombstones = kv_runs_nothing_older(lv, last, lo, hi);
 }
 
 /* Single-run tombstone compaction: the largest eligible run, or none. */
@@ -195,7 +153,7 @@ static void pick_tombstones(struct tiered *t, const struct kv_version_view *v, s
 		return;
 	for (size_t i = 0; i < n; i++)
 		t->chosen[i] = (long)i == best;
-	merge_job(t, lv, n, job);
+	kv_job_merge_runs(job, lv, t->chosen, n);
 	assert(job->drop_tombstones);
 	job->trigger = TRIGGER_TOMBSTONES;
 	job->score = t->opt.tombstone_threshold > 0 ? best_ratio / t->opt.tombstone_threshold
@@ -217,11 +175,12 @@ static int tiered_pick(struct kv_strategy *s, const struct kv_version_view *v, s
 	n = lv->nruns < KV_RUNS_MAX ? lv->nruns : KV_RUNS_MAX;
 	for (size_t i = 0; i < n; i++)
 		t->consider[i] = true;
-	count = kv_stcs_pick(&t->stcs, lv, t->consider, n, &t->sc, t->chosen, &bucket_runs);
+	count = kv_stcs_pick(&t->opt.stcs, lv, t->consider, n, &t->sc, t->chosen,
+			     &bucket_runs);
 	if (count > 0) {
-		merge_job(t, lv, n, job);
+		kv_job_merge_runs(job, lv, t->chosen, n);
 		job->trigger = TRIGGER_BUCKET;
-		job->score = (double)bucket_runs / (double)t->opt.min_threshold;
+		job->score = (double)bucket_runs / (double)t->opt.stcs.min_threshold;
 	} else {
 		pick_tombstones(t, v, n, job);
 	}

@@ -25,7 +25,6 @@
 #include "strategies/twcs.h"
 
 #include <assert.h>
-#include <inttypes.h>
 #include <stddef.h>
 
 #include "core/lsm/strategy_util.h"
@@ -37,17 +36,12 @@ struct twcs_options {
 	int unit;
 	int64_t window_size;
 	uint64_t ttl_ns;
-	int64_t min_threshold;
-	int64_t max_threshold;
-	double bucket_low;
-	double bucket_high;
-	uint64_t min_sstable_size;
+	struct kv_stcs_params stcs;
 };
 
 struct twcs {
 	struct kv_strategy base;
 	struct twcs_options opt;
-	struct kv_stcs_params stcs;
 	uint64_t window_ns;
 	uint64_t ttl_ns; /* effective: the engine's ttl, else twcs_ttl */
 	/* Scratch (no allocation in pick). */
@@ -72,20 +66,20 @@ static const struct kv_option twcs_options_table[] = {
 	  "the engine's ttl wins when set", .offset = OPT(ttl_ns) },
 	{ .name = "min_threshold", .type = KV_OPT_INT, .def = "4", .min = 2, .max = KV_RUNS_MAX,
 	  .unit = "runs", .doc = "the newest window compacts (STCS) from this many similar runs",
-	  .offset = OPT(min_threshold) },
+	  .offset = OPT(stcs.min_threshold) },
 	{ .name = "max_threshold", .type = KV_OPT_INT, .def = "32", .min = 2, .max = KV_RUNS_MAX,
 	  .unit = "runs", .doc = "at most this many runs are merged by one job",
-	  .offset = OPT(max_threshold) },
+	  .offset = OPT(stcs.max_threshold) },
 	{ .name = "bucket_low", .type = KV_OPT_DOUBLE, .def = "0.5", .min = 0.01, .max = 0.99,
 	  .unit = "", .doc = "STCS in the newest window: bucket lower bound / average",
-	  .offset = OPT(bucket_low) },
+	  .offset = OPT(stcs.bucket_low) },
 	{ .name = "bucket_high", .type = KV_OPT_DOUBLE, .def = "1.5", .min = 1.01, .max = 1000,
 	  .unit = "", .doc = "STCS in the newest window: bucket upper bound / average",
-	  .offset = OPT(bucket_high) },
+	  .offset = OPT(stcs.bucket_high) },
 	{ .name = "min_sstable_size", .type = KV_OPT_BYTES, .def = "50MiB", .min = 0,
 	  .max = 1125899906842624.0, .unit = "bytes",
 	  .doc = "STCS in the newest window: runs below this share one bucket",
-	  .offset = OPT(min_sstable_size) },
+	  .offset = OPT(stcs.min_sstable_size) },
 	{ .name = NULL },
 };
 
@@ -108,10 +102,7 @@ static bool twcs_check(const struct twcs *t)
 		return false;
 	if (t->ttl_ns != t->base.ttl_ns && t->ttl_ns == 0)
 		return false;
-	if (o->min_threshold < 2 || o->max_threshold < o->min_threshold ||
-	    o->max_threshold > KV_RUNS_MAX)
-		return false;
-	return o->bucket_low > 0 && o->bucket_low < 1 && o->bucket_high > 1;
+	return kv_stcs_params_valid(&o->stcs);
 }
 
 static int twcs_init(struct kv_strategy *s, const struct kv_config *cfg, struct kv_err *err)
@@ -126,18 +117,11 @@ static int twcs_init(struct kv_strategy *s, const struct kv_config *cfg, struct 
 		kv_err_prefix(err, "strategy 'twcs'");
 		return rc;
 	}
-	if (t->opt.max_threshold < t->opt.min_threshold)
-		return kv_err_set(err, KV_EINVAL,
-				  "strategy 'twcs': max_threshold %" PRId64
-				  " is below min_threshold %" PRId64,
-				  t->opt.max_threshold, t->opt.min_threshold);
+	rc = kv_stcs_params_check(&t->opt.stcs, "twcs", err);
+	if (rc != KV_OK)
+		return rc;
 	assert(t->opt.unit >= KV_TWCS_MINUTES && t->opt.unit <= KV_TWCS_DAYS);
 	t->window_ns = unit_ns[t->opt.unit] * (uint64_t)t->opt.window_size;
-	t->stcs.min_threshold = t->opt.min_threshold;
-	t->stcs.max_threshold = t->opt.max_threshold;
-	t->stcs.bucket_low = t->opt.bucket_low;
-	t->stcs.bucket_high = t->opt.bucket_high;
-	t->stcs.min_sstable_size = t->opt.min_sstable_size;
 	engine_ttl = kv_cfg_engine_ttl_ns(cfg);
 	t->ttl_ns = engine_ttl ? engine_ttl : t->opt.ttl_ns;
 	s->nlevels = 1;
@@ -194,32 +178,6 @@ static bool pick_expired(struct twcs *t, const struct kv_version_view *v, size_t
 	return true;
 }
 
-/* Fill @job to merge the runs flagged in t->chosen[0 .. n-1]. */
-static void merge_job(struct twcs *t, const struct kv_level *lv, size_t n, struct kv_job *job)
-{
-	struct kv_slice lo = { 0 }, hi = { 0 };
-	size_t last = 0;
-	bool have = false, ok;
-
-	for (size_t i = 0; i < n; i++) {
-		struct kv_slice rlo, rhi;
-		if (!t->chosen[i])
-			continue;
-		kv_run_range(&lv->runs[i], &rlo, &rhi);
-		kv_key_range_extend(&lo, &hi, &have, rlo, rhi);
-		last = i;
-	}
-	assert(have);
-	ok = kv_job_add_runs(job, 0, lv, t->chosen, n);
-	assert(ok);
-	(void)ok;
-	job->kind = KV_JOB_MERGE;
-	job->output_level = 0;
-	job->output_run = -1;
-	job->target_file_bytes = 0;
-	job->drop_tombstones = kv_runs_nothing_older(lv, last, lo, hi);
-}
-
 static int twcs_pick(struct kv_strategy *s, const struct kv_version_view *v, struct kv_job *job)
 {
 	struct twcs *t = to_twcs(s);
@@ -244,11 +202,11 @@ static int twcs_pick(struct kv_strategy *s, const struct kv_version_view *v, str
 	/* Check 2: STCS inside the newest window. */
 	for (size_t i = 0; i < n; i++)
 		t->sel[i] = lv->runs[i].nfiles > 0 && t->window[i] == newest;
-	count = kv_stcs_pick(&t->stcs, lv, t->sel, n, &t->sc, t->chosen, &bucket_runs);
+	count = kv_stcs_pick(&t->opt.stcs, lv, t->sel, n, &t->sc, t->chosen, &bucket_runs);
 	if (count > 0) {
-		merge_job(t, lv, n, job);
+		kv_job_merge_runs(job, lv, t->chosen, n);
 		job->trigger = TRIGGER_STCS;
-		job->score = (double)bucket_runs / (double)t->opt.min_threshold;
+		job->score = (double)bucket_runs / (double)t->opt.stcs.min_threshold;
 		goto out;
 	}
 
@@ -275,9 +233,9 @@ static int twcs_pick(struct kv_strategy *s, const struct kv_version_view *v, str
 		}
 		if (members >= 2) {
 			count = kv_runs_best_stretch(lv, t->sel, n, 2,
-						     (size_t)t->opt.max_threshold, t->chosen);
+						     (size_t)t->opt.stcs.max_threshold, t->chosen);
 			if (count > 0) {
-				merge_job(t, lv, n, job);
+				kv_job_merge_runs(job, lv, t->chosen, n);
 				job->trigger = TRIGGER_MAJOR;
 				job->score = (double)members / 2.0;
 				goto out;

@@ -117,6 +117,17 @@ void th_env_init(struct th_env *env, const struct th_config *cfg)
 		fail_msg("device %s: %s", cfg->device->name, kv_err_msg(&err));
 }
 
+void th_env_init_dev(struct th_env *env, const struct th_config *cfg, struct kv_device *dev)
+{
+	memset(env, 0, sizeof(*env));
+	env->cfg = cfg;
+	env->kcfg = kv_config_new();
+	assert_non_null(env->kcfg);
+	for (size_t i = 0; small_options[i][0]; i++)
+		th_env_set(env, small_options[i][0], small_options[i][1]);
+	env->dev = dev;
+}
+
 int th_try_open(struct th_env *env, struct kv_engine **out, struct kv_err *err)
 {
 	struct kv_engine_args args = {

@@ -37,6 +37,11 @@ struct th_env {
 
 /* Create the device (a fresh temporary directory for the file device). */
 void th_env_init(struct th_env *env, const struct th_config *cfg);
+/*
+ * Like th_env_init, but over @dev (opened by the caller, e.g. a fault
+ * device): the env takes ownership and closes it in th_env_destroy.
+ */
+void th_env_init_dev(struct th_env *env, const struct th_config *cfg, struct kv_device *dev);
 /* Add name=value to the engine options if a plug-in knows the name. */
 void th_env_set(struct th_env *env, const char *name, const char *value);
 /* Open the engine; fails the test on error. */

@@ -92,6 +92,8 @@ struct kv_bench_result {
 	uint64_t live_keys;    /* after the benchmark */
 	uint64_t live_bytes;
 	struct kv_bench_latency lat;
+	const char *name;      /* NULL: kv_bench_name(kind); else a workload
+				  phase ("ycsb-a/run"), borrowed */
 };
 
 struct kv_bench;

@@ -38,6 +38,7 @@
 #ifndef KV_WORKLOADS_DIST_H
 #define KV_WORKLOADS_DIST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/rng.h"
@@ -130,6 +131,8 @@ int kv_dist_find(const char *name);
 double kv_zeta(uint64_t n, double theta);
 /* zeta(n) from zeta(m) (m <= n): adds the terms m+1..n. */
 double kv_zeta_extend(double zeta_m, uint64_t m, uint64_t n, double theta);
+/* zeta(n, theta) for large n: 10^6 terms summed, then the Euler-Maclaurin tail. */
+double kv_zeta_large(uint64_t n, double theta);
 /* eta(n) = (1 - (2/n)^(1-theta)) / (1 - zeta(2)/zeta(n)). */
 double kv_zipf_eta(uint64_t n, double theta, double zetan);
 /* Initialise @z over n items; zetan < 0: compute it. */

@@ -738,7 +738,10 @@ int bt_tree_put(struct bt_tree *t, struct kv_slice key, struct kv_slice value)
 		free_chain(t, &old);
 	else
 		t->entries++;
-	if (!split)
+	/* Only a replacement by a smaller cell can leave the leaf underfull;
+	   a growing page is never rebalanced (that would undo the append
+	   split of the rightmost leaf). */
+	if (!split && found && len < oldlen)
 		maybe_rebalance_leaf(t, &p);
 	r = KV_OK;
 out_unpin:
@@ -860,8 +863,10 @@ void bt_tree_destroy(struct bt_tree *t)
 	t->sizes = NULL;
 }
 
-void bt_tree_fill_meta(const struct bt_tree *t, struct bt_meta *m)
+void bt_tree_prepare_checkpoint(struct bt_tree *t, struct bt_meta *m)
 {
+	while (t->nspare > 0)
+		bt_pager_free(t->pager, t->spare[--t->nspare], 1);
 	m->root = t->root;
 	m->height = t->height;
 	m->entries = t->entries;
@@ -1027,7 +1032,9 @@ static int check_page(struct check_ctx *x, uint32_t id, uint32_t depth, const st
 					   : "internal page at the wrong level");
 		goto out;
 	}
-	if (depth > 0 && used(t, f->data) < t->min_used && t->st.rebalance_skipped == 0) {
+	/* The rightmost leaf is exempt: an append split leaves it small. */
+	if (depth > 0 && used(t, f->data) < t->min_used && t->st.rebalance_skipped == 0 &&
+	    !(leaf && bt_page_next(f->data) == 0)) {
 		r = check_fail(x, id, "non-root page below the fill bound");
 		goto out;
 	}

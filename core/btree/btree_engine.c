@@ -21,12 +21,17 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/coding.h"
 #include "core/btree/btree.h"
 #include "core/btree/btree_impl.h"
 #include "core/lsm/wal.h"
 #include "core/lsm/write_batch.h"
 
 #define BT_WAL_FILE "BTREE-WAL"
+/* The first record of every WAL: magic + the checkpoint it follows. Shorter
+   than a write batch header, so it cannot be mistaken for one. */
+#define BT_EPOCH_MAGIC "BTEPOCH"
+#define BT_EPOCH_BYTES 16
 #define BT_MIN_FRAMES 64
 
 enum bt_wal_sync {
@@ -104,18 +109,32 @@ static int set_bg_error(struct btree_db *db, int code, const struct kv_err *caus
 	return code;
 }
 
+/*
+ * Start a new WAL (truncating the old one) that begins with the epoch
+ * record. The WAL file exists even with wal=false: its epoch tells
+ * recovery which checkpoint is the newest.
+ */
 static int open_wal(struct btree_db *db)
 {
+	char epoch[BT_EPOCH_BYTES];
 	struct kv_log_writer *w;
 	int r;
 
 	kv_log_writer_close(db->wal);
 	db->wal = NULL;
-	if (!db->opts.wal)
-		return KV_OK;
 	r = kv_log_writer_open(db->dev, BT_WAL_FILE, KV_FILE_BTREE_WAL, &w, &db->base.err);
 	if (r != KV_OK)
 		return r;
+	memcpy(epoch, BT_EPOCH_MAGIC, 8);
+	kv_put_u64(epoch + 8, bt_pager_counter(db->pager));
+	r = kv_log_add(w, kv_slice_make(epoch, sizeof(epoch)));
+	if (r == KV_OK)
+		r = kv_log_sync(w);
+	if (r != KV_OK) {
+		kv_log_err(w, &db->base.err);
+		kv_log_writer_close(w);
+		return r;
+	}
 	db->wal = w;
 	return KV_OK;
 }
@@ -133,7 +152,7 @@ static int checkpoint(struct btree_db *db)
 	if (db->bg_error.code != KV_OK)
 		return kv_err_copy(err, &db->bg_error);
 	memset(&m, 0, sizeof(m));
-	bt_tree_fill_meta(&db->tree, &m);
+	bt_tree_prepare_checkpoint(&db->tree, &m);
 	m.ckpt_seq = db->last_seq;
 	r = bt_pool_flush_all(db->pool, err);
 	if (r == KV_OK)
@@ -168,6 +187,19 @@ static int replay_record(void *ud, struct kv_slice payload)
 	struct kv_batch_op op;
 	int r;
 
+	if (payload.len == BT_EPOCH_BYTES && memcmp(payload.data, BT_EPOCH_MAGIC, 8) == 0) {
+		uint64_t epoch = kv_get_u64(payload.data + 8);
+		/* The WAL is restarted only after a checkpoint's meta record is
+		   durable: a WAL newer than the newest valid record means that
+		   record was damaged after the fact. */
+		if (epoch > bt_pager_counter(db->pager))
+			return kv_err_set(err, KV_ECORRUPT,
+					  "btree file '%s': the meta record of checkpoint %" PRIu64
+					  " (named by '%s') is damaged; the valid record at offset %u "
+					  "or 0 is older (checkpoint %" PRIu64 ")", BT_META_FILE, epoch,
+					  BT_WAL_FILE, BT_META_BYTES, bt_pager_counter(db->pager));
+		return KV_OK;
+	}
 	r = kv_batch_validate(payload, &hdr, err);
 	if (r != KV_OK) {
 		kv_err_prefix(err, "WAL '%s'", BT_WAL_FILE);
@@ -285,7 +317,7 @@ static int btree_write(struct btree_db *db, struct kv_slice key, struct kv_slice
 	if (db->bg_error.code != KV_OK)
 		return kv_err_copy(err, &db->bg_error);
 	seq = db->last_seq + 1;
-	if (db->wal) {
+	if (db->opts.wal) {
 		r = kv_batch_begin(&db->wal_rec, seq, kv_dev_now_ns(db->dev));
 		if (r == KV_OK)
 			r = put ? kv_batch_put(&db->wal_rec, key, value)
@@ -339,7 +371,7 @@ static int btree_sync(struct kv_engine *e)
 
 	if (db->bg_error.code != KV_OK)
 		return kv_err_copy(&e->err, &db->bg_error);
-	if (!db->wal)
+	if (!db->opts.wal)
 		return KV_OK;
 	r = kv_log_sync(db->wal);
 	if (r != KV_OK) {

@@ -16,6 +16,7 @@
  *     key of a subtree lies within the separators around it.
  *  2. Every leaf is at depth height - 1; page levels count up from 0.
  *  3. Every non-root page uses at least min_used bytes (slots + cells),
+ *     except the rightmost leaf (an append split leaves it small) and
  *     unless a rebalance was skipped after an I/O error (counted).
  *  4. The leaf chain visits exactly the leaves in key order; the last
  *     leaf's next is 0.
@@ -82,8 +83,9 @@ int bt_tree_init(struct bt_tree *t, struct bt_pager *pager, struct bt_pool *pool
 		 const struct bt_meta *meta, struct kv_err *err);
 /* Release the scratch memory (pool and pager are the caller's). */
 void bt_tree_destroy(struct bt_tree *t);
-/* Copy the tree's fields into @m (root, height, counts). */
-void bt_tree_fill_meta(const struct bt_tree *t, struct bt_meta *m);
+/* Before a checkpoint: give back spare page ids (so the map can shrink)
+   and copy the tree's fields into @m (root, height, counts). */
+void bt_tree_prepare_checkpoint(struct bt_tree *t, struct bt_meta *m);
 
 /* Look @key up; KV_OK with the value copied into @value, or KV_NOTFOUND. */
 int bt_tree_get(struct bt_tree *t, struct kv_slice key, struct kv_buf *value);

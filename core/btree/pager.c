@@ -694,6 +694,11 @@ void bt_pager_close(struct bt_pager *pg)
 	kv_free(KV_MEM_BUFFER_POOL, pg, sizeof(*pg));
 }
 
+uint64_t bt_pager_counter(const struct bt_pager *pg)
+{
+	return pg->counter;
+}
+
 void bt_pager_get_stats(const struct bt_pager *pg, struct bt_pager_stats *out)
 {
 	*out = pg->st;

@@ -93,6 +93,9 @@ bool bt_pager_is_allocated(const struct bt_pager *pg, uint32_t id);
  */
 int bt_pager_checkpoint(struct bt_pager *pg, struct bt_meta *meta, struct kv_err *err);
 
+/* Number of the durable checkpoint (0: none yet). */
+uint64_t bt_pager_counter(const struct bt_pager *pg);
+
 void bt_pager_get_stats(const struct bt_pager *pg, struct bt_pager_stats *out);
 /* Slots in the page file, of which free (reusable now). */
 void bt_pager_space(const struct bt_pager *pg, uint64_t *slots, uint64_t *free_slots,

@@ -27,14 +27,11 @@
 
 #include "core/alloc.h"
 #include "core/memtable/arena.h"
+#include "core/memtable/kind.h"
 #include "core/memtable/snapshot.h"
 #include "core/options.h"
 
-#define MIN_BUCKETS ((size_t)1024)
-#define AUTO_MAX_BUCKETS ((size_t)1 << 24)
 #define MAX_BUCKETS ((size_t)1 << 31)
-#define AUTO_BYTES_PER_BUCKET 256
-#define DEFAULT_WRITE_BUFFER ((uint64_t)64 << 20)
 
 struct hash_options {
 	int64_t buckets;
@@ -64,16 +61,7 @@ static const struct kv_option hash_option_table[] = {
 		       "doubles when entries exceed buckets",
 		.offset = offsetof(struct hash_options, buckets),
 	},
-	{
-		.name = "arena_block_size",
-		.type = KV_OPT_BYTES,
-		.def = "1MiB",
-		.min = (double)KV_ARENA_MIN_BLOCK_BYTES,
-		.max = (double)KV_ARENA_MAX_BLOCK_BYTES,
-		.unit = "bytes",
-		.doc = "size of the memory blocks memtable nodes are carved from",
-		.offset = offsetof(struct hash_options, arena_block_bytes),
-	},
+	KV_MT_ARENA_OPTION(offsetof(struct hash_options, arena_block_bytes)),
 	{ .name = NULL },
 };
 
@@ -92,16 +80,9 @@ static inline size_t node_bytes(size_t key_len, size_t value_cap)
 	return sizeof(struct kv_mt_entry *) + kv_mt_entry_bytes(key_len, value_cap);
 }
 
-static struct hash_mt *to_h(struct kv_memtable *mt)
+static struct hash_mt *to_h(const struct kv_memtable *mt)
 {
-	assert(mt->ops == &kv_hash_memtable_ops);
-	return (struct hash_mt *)mt;
-}
-
-static const struct hash_mt *to_ch(const struct kv_memtable *mt)
-{
-	assert(mt->ops == &kv_hash_memtable_ops);
-	return (const struct hash_mt *)mt;
+	return kv_mt_self(mt, &kv_hash_memtable_ops);
 }
 
 /* Cheap invariants (O(1)). */
@@ -114,40 +95,17 @@ static bool hash_check(const struct hash_mt *h)
 	return h->garbage_bytes <= kv_arena_bytes_used(&h->arena);
 }
 
-static size_t pow2_at_least(size_t n)
-{
-	size_t p = 1;
-
-	while (p < n)
-		p <<= 1;
-	return p;
-}
-
 /* Initial bucket count: the option, or auto from write_buffer_size. */
 static int initial_buckets(const struct hash_options *o, const struct kv_config *cfg,
 			   size_t *out, struct kv_err *err)
 {
-	uint64_t wbs = DEFAULT_WRITE_BUFFER;
-	const char *v;
-	size_t n;
+	size_t n = (size_t)o->buckets;
+	int rc = KV_OK;
 
-	if (o->buckets > 0) {
-		*out = pow2_at_least((size_t)o->buckets);
-		return KV_OK;
-	}
-	v = cfg ? kv_config_get(cfg, "write_buffer_size") : NULL;
-	if (v && kv_parse_bytes(v, &wbs) != KV_OK)
-		return kv_err_set(err, KV_EINVAL,
-				  "memtable hash: option 'write_buffer_size': cannot parse '%s' "
-				  "(needed for hash_buckets=0)",
-				  v);
-	n = (size_t)(wbs / AUTO_BYTES_PER_BUCKET);
-	if (n < MIN_BUCKETS)
-		n = MIN_BUCKETS;
-	if (n > AUTO_MAX_BUCKETS)
-		n = AUTO_MAX_BUCKETS;
-	*out = pow2_at_least(n);
-	return KV_OK;
+	if (o->buckets <= 0)
+		rc = kv_mt_auto_slots(cfg, "hash_buckets", &n, err);
+	*out = kv_mt_pow2_at_least(n);
+	return rc;
 }
 
 static int hash_init(struct kv_memtable *mt, const struct kv_config *cfg, struct kv_err *err)
@@ -229,13 +187,7 @@ static struct kv_mt_entry *node_new(struct hash_mt *h, uint32_t hash, struct kv_
 		return NULL;
 	e = (struct kv_mt_entry *)(void *)(mem + sizeof(struct kv_mt_entry *));
 	entry_set_next(e, NULL);
-	e->hash = hash;
-	e->key_len = (uint16_t)key.len;
-	e->flags = 0;
-	e->value_cap = (uint32_t)value.len;
-	if (key.len)
-		memcpy(e->key, key.data, key.len);
-	kv_mt_entry_set(e, value, meta);
+	kv_mt_entry_init(e, hash, key, value, meta);
 	return e;
 }
 
@@ -321,7 +273,7 @@ static int hash_get(struct kv_memtable *mt, struct kv_slice key, struct kv_slice
 
 static size_t hash_approx_bytes(const struct kv_memtable *mt)
 {
-	const struct hash_mt *h = to_ch(mt);
+	const struct hash_mt *h = to_h(mt);
 
 	return sizeof(*h) + kv_arena_bytes_reserved(&h->arena) +
 	       h->nbuckets * sizeof(*h->buckets) + kv_mt_snapcache_bytes(&h->cache);
@@ -329,7 +281,7 @@ static size_t hash_approx_bytes(const struct kv_memtable *mt)
 
 static size_t hash_count(const struct kv_memtable *mt)
 {
-	return to_ch(mt)->count;
+	return to_h(mt)->count;
 }
 
 static void hash_fill(void *ctx, const struct kv_mt_entry **out, size_t n)
@@ -354,7 +306,7 @@ static struct kv_iter *hash_iter(struct kv_memtable *mt)
 
 void kv_hash_stats(const struct kv_memtable *mt, struct kv_hash_stats *st)
 {
-	const struct hash_mt *h = to_ch(mt);
+	const struct hash_mt *h = to_h(mt);
 
 	memset(st, 0, sizeof(*st));
 	st->entries = h->count;
@@ -375,7 +327,7 @@ void kv_hash_stats(const struct kv_memtable *mt, struct kv_hash_stats *st)
 
 bool kv_hash_verify(const struct kv_memtable *mt)
 {
-	const struct hash_mt *h = to_ch(mt);
+	const struct hash_mt *h = to_h(mt);
 	uint64_t key_bytes = 0, value_bytes = 0;
 	size_t count = 0, live = 0;
 

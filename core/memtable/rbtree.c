@@ -29,21 +29,15 @@
 
 #include "core/alloc.h"
 #include "core/memtable/arena.h"
+#include "core/memtable/kind.h"
 #include "core/options.h"
 
-#define FLAG_PUT 0x01u
-#define FLAG_RED 0x02u
-#define META_BYTES 16
+#define FLAG_RED 0x02u /* r.flags, besides KV_MT_REC_PUT */
 #define MAX_DEPTH 128 /* 2 log2(n + 1) for n < 2^63 */
 
+/* A node's links; its struct kv_mt_rec (core/memtable/record.h) follows. */
 struct node {
 	struct node *child[2];
-	uint16_t key_len;
-	uint8_t flags;
-	uint8_t pad;
-	uint32_t value_len;
-	uint32_t value_cap;
-	char key[]; /* key_len bytes, seq, ts_ns, then value_cap bytes */
 };
 
 struct rb_options {
@@ -62,7 +56,7 @@ struct rbtree {
 };
 
 struct rb_iter {
-	struct kv_iter base;
+	struct kv_mt_node_iter ni; /* ni.cur: stack[depth - 1]'s record or NULL */
 	struct rbtree *t;
 	uint64_t version; /* t->version when the stack was built */
 	size_t depth;     /* stack[depth - 1] is the current node; 0: not valid */
@@ -70,72 +64,33 @@ struct rb_iter {
 };
 
 static const struct kv_option rb_option_table[] = {
-	{
-		.name = "arena_block_size",
-		.type = KV_OPT_BYTES,
-		.def = "1MiB",
-		.min = (double)KV_ARENA_MIN_BLOCK_BYTES,
-		.max = (double)KV_ARENA_MAX_BLOCK_BYTES,
-		.unit = "bytes",
-		.doc = "size of the memory blocks memtable nodes are carved from",
-		.offset = offsetof(struct rb_options, arena_block_bytes),
-	},
+	KV_MT_ARENA_OPTION(offsetof(struct rb_options, arena_block_bytes)),
 	{ .name = NULL },
 };
 
 /* ------------------------------------------------------------ nodes */
 
+/* The record after the links (const is the caller's to keep). */
+static inline struct kv_mt_rec *node_rec(const struct node *n)
+{
+	return (struct kv_mt_rec *)(uintptr_t)((const char *)n + sizeof(*n));
+}
+
 static inline size_t node_bytes(size_t key_len, size_t value_cap)
 {
-	return offsetof(struct node, key) + key_len + META_BYTES + value_cap;
+	return sizeof(struct node) + kv_mt_rec_bytes(key_len, value_cap);
 }
 
 static inline bool is_red(const struct node *n)
 {
-	return n && (n->flags & FLAG_RED);
+	return n && (node_rec(n)->flags & FLAG_RED);
 }
 
 static inline void set_red(struct node *n, bool red)
 {
-	n->flags = (uint8_t)(red ? n->flags | FLAG_RED : n->flags & ~FLAG_RED);
-}
+	struct kv_mt_rec *r = node_rec(n);
 
-static inline struct kv_slice node_key(const struct node *n)
-{
-	return kv_slice_make(n->key, n->key_len);
-}
-
-static inline struct kv_slice node_value(const struct node *n)
-{
-	return kv_slice_make(n->key + n->key_len + META_BYTES, n->value_len);
-}
-
-static inline uint64_t node_seq(const struct node *n)
-{
-	uint64_t v;
-
-	memcpy(&v, n->key + n->key_len, sizeof(v));
-	return v;
-}
-
-static void node_meta(const struct node *n, struct kv_entry_meta *m)
-{
-	memcpy(&m->seq, n->key + n->key_len, sizeof(m->seq));
-	memcpy(&m->ts_ns, n->key + n->key_len + 8, sizeof(m->ts_ns));
-	m->kind = (n->flags & FLAG_PUT) ? KV_KIND_PUT : KV_KIND_DELETE;
-}
-
-static void node_set_entry(struct node *n, struct kv_slice value, const struct kv_entry_meta *m)
-{
-	char *p = n->key + n->key_len;
-
-	assert(value.len <= n->value_cap);
-	memcpy(p, &m->seq, sizeof(m->seq));
-	memcpy(p + 8, &m->ts_ns, sizeof(m->ts_ns));
-	if (value.len)
-		memmove(p + META_BYTES, value.data, value.len);
-	n->value_len = (uint32_t)value.len;
-	n->flags = (uint8_t)((n->flags & ~FLAG_PUT) | (m->kind == KV_KIND_PUT ? FLAG_PUT : 0u));
+	r->flags = (uint8_t)(red ? r->flags | FLAG_RED : r->flags & ~FLAG_RED);
 }
 
 static struct node *node_new(struct rbtree *t, struct kv_slice key, struct kv_slice value,
@@ -147,38 +102,21 @@ static struct node *node_new(struct rbtree *t, struct kv_slice key, struct kv_sl
 	if (!n)
 		return NULL;
 	n->child[0] = n->child[1] = NULL;
-	n->key_len = (uint16_t)key.len;
-	n->flags = 0;
-	n->pad = 0;
-	n->value_cap = (uint32_t)value.len;
-	if (key.len)
-		memcpy(n->key, key.data, key.len);
-	node_set_entry(n, value, meta);
+	kv_mt_rec_init(node_rec(n), key, value.len, 0);
+	kv_mt_rec_set(node_rec(n), value, meta);
 	return n;
 }
 
 static inline int node_cmp(const struct node *n, const char *k, size_t len)
 {
-	size_t m = n->key_len < len ? n->key_len : len;
-	int r = m ? memcmp(n->key, k, m) : 0;
-
-	if (r != 0)
-		return r;
-	return (n->key_len > len) - (n->key_len < len);
+	return kv_mt_rec_cmp(node_rec(n), k, len);
 }
 
 /* ------------------------------------------------------------ tree */
 
-static struct rbtree *to_t(struct kv_memtable *mt)
+static struct rbtree *to_t(const struct kv_memtable *mt)
 {
-	assert(mt->ops == &kv_rbtree_memtable_ops);
-	return (struct rbtree *)mt;
-}
-
-static const struct rbtree *to_ct(const struct kv_memtable *mt)
-{
-	assert(mt->ops == &kv_rbtree_memtable_ops);
-	return (const struct rbtree *)mt;
+	return kv_mt_self(mt, &kv_rbtree_memtable_ops);
 }
 
 /* Cheap invariants (O(1)). */
@@ -199,16 +137,18 @@ static bool rb_check(const struct rbtree *t)
 static int rb_check_subtree(const struct node *n, const struct node *lo, const struct node *hi,
 			    size_t depth, size_t *count, uint64_t *kb, uint64_t *vb)
 {
+	const struct kv_mt_rec *rec;
 	int l, r;
 
 	if (!n)
 		return 1;
-	if (depth >= MAX_DEPTH || n->value_len > n->value_cap ||
-	    (n->flags & ~(FLAG_PUT | FLAG_RED)))
+	rec = node_rec(n);
+	if (depth >= MAX_DEPTH || rec->value_len > rec->value_cap ||
+	    (rec->flags & ~(KV_MT_REC_PUT | FLAG_RED)))
 		return -1;
-	if (lo && node_cmp(lo, n->key, n->key_len) >= 0)
+	if (lo && node_cmp(lo, rec->key, rec->key_len) >= 0)
 		return -1;
-	if (hi && node_cmp(hi, n->key, n->key_len) <= 0)
+	if (hi && node_cmp(hi, rec->key, rec->key_len) <= 0)
 		return -1;
 	if (is_red(n) && (is_red(n->child[0]) || is_red(n->child[1])))
 		return -1;
@@ -217,8 +157,8 @@ static int rb_check_subtree(const struct node *n, const struct node *lo, const s
 	if (l < 0 || r < 0 || l != r)
 		return -1;
 	(*count)++;
-	*kb += n->key_len;
-	*vb += n->value_len;
+	*kb += rec->key_len;
+	*vb += rec->value_len;
 	return l + (is_red(n) ? 0 : 1);
 }
 
@@ -332,12 +272,13 @@ static int rb_put(struct kv_memtable *mt, struct kv_slice key, struct kv_slice v
 		n = n->child[c < 0];
 	}
 	if (n) {
-		size_t old_len = n->value_len;
+		struct kv_mt_rec *old = node_rec(n);
+		size_t old_len = old->value_len;
 
-		if (meta->seq <= node_seq(n))
+		if (meta->seq <= kv_mt_rec_seq(old))
 			goto out; /* the stored entry is newer (contract 1) */
-		if (value.len <= n->value_cap) {
-			node_set_entry(n, value, meta);
+		if (value.len <= old->value_cap) {
+			kv_mt_rec_set(old, value, meta);
 		} else {
 			z = node_new(t, key, value, meta);
 			if (!z) {
@@ -351,7 +292,7 @@ static int rb_put(struct kv_memtable *mt, struct kv_slice key, struct kv_slice v
 				t->root = z;
 			else
 				path[d - 1]->child[dirs[d - 1]] = z;
-			t->garbage_bytes += node_bytes(n->key_len, n->value_cap);
+			t->garbage_bytes += node_bytes(old->key_len, old->value_cap);
 			t->version++;
 		}
 		mt->value_bytes = mt->value_bytes - old_len + value.len;
@@ -388,9 +329,9 @@ static int rb_get(struct kv_memtable *mt, struct kv_slice key, struct kv_slice *
 
 		if (c == 0) {
 			if (value)
-				*value = node_value(n);
+				*value = kv_mt_rec_value(node_rec(n));
 			if (meta)
-				node_meta(n, meta);
+				kv_mt_rec_meta(node_rec(n), meta);
 			return KV_OK;
 		}
 		n = n->child[c < 0];
@@ -400,17 +341,23 @@ static int rb_get(struct kv_memtable *mt, struct kv_slice key, struct kv_slice *
 
 static size_t rb_approx_bytes(const struct kv_memtable *mt)
 {
-	const struct rbtree *t = to_ct(mt);
+	const struct rbtree *t = to_t(mt);
 
 	return sizeof(*t) + kv_arena_bytes_reserved(&t->arena);
 }
 
 static size_t rb_count(const struct kv_memtable *mt)
 {
-	return to_ct(mt)->count;
+	return to_t(mt)->count;
 }
 
 /* ------------------------------------------------------------ iterator */
+
+/* Point ni.cur at the top of the stack (NULL when empty). */
+static void iter_sync(struct rb_iter *ri)
+{
+	ri->ni.cur = ri->depth > 0 ? node_rec(ri->stack[ri->depth - 1]) : NULL;
+}
 
 /*
  * Position at the first key >= target (@strict: > target). The stack holds
@@ -430,29 +377,23 @@ static void iter_seek(struct rb_iter *ri, const char *k, size_t len, bool strict
 			assert(ri->depth < MAX_DEPTH);
 			ri->stack[ri->depth++] = n;
 			if (c == 0)
-				return;
+				break;
 			n = n->child[0];
 		} else {
 			n = n->child[1];
 		}
 	}
+	iter_sync(ri);
 }
 
 static void it_seek_first(struct kv_iter *it)
 {
-	struct rb_iter *ri = (struct rb_iter *)it;
-
-	iter_seek(ri, NULL, 0, false);
+	iter_seek((struct rb_iter *)it, NULL, 0, false);
 }
 
 static void it_seek(struct kv_iter *it, struct kv_slice target)
 {
 	iter_seek((struct rb_iter *)it, target.data, target.len, false);
-}
-
-static bool it_valid(const struct kv_iter *it)
-{
-	return ((const struct rb_iter *)it)->depth > 0;
 }
 
 static void it_next(struct kv_iter *it)
@@ -464,7 +405,7 @@ static void it_next(struct kv_iter *it)
 	n = ri->stack[ri->depth - 1];
 	if (ri->version != ri->t->version) {
 		/* The tree changed shape under us: find the successor again. */
-		iter_seek(ri, n->key, n->key_len, true);
+		iter_seek(ri, node_rec(n)->key, node_rec(n)->key_len, true);
 		return;
 	}
 	ri->depth--;
@@ -472,73 +413,23 @@ static void it_next(struct kv_iter *it)
 		assert(ri->depth < MAX_DEPTH);
 		ri->stack[ri->depth++] = n;
 	}
+	iter_sync(ri);
 }
 
-static const struct node *it_node(const struct kv_iter *it)
-{
-	const struct rb_iter *ri = (const struct rb_iter *)it;
-
-	assert(ri->depth > 0);
-	return ri->stack[ri->depth - 1];
-}
-
-static struct kv_slice it_key(const struct kv_iter *it)
-{
-	return node_key(it_node(it));
-}
-
-static struct kv_slice it_value(const struct kv_iter *it)
-{
-	return node_value(it_node(it));
-}
-
-static void it_meta(const struct kv_iter *it, struct kv_entry_meta *m)
-{
-	node_meta(it_node(it), m);
-}
-
-static int it_status(const struct kv_iter *it)
-{
-	(void)it;
-	return KV_OK;
-}
-
-static void it_close(struct kv_iter *it)
-{
-	struct rb_iter *ri = (struct rb_iter *)it;
-
-	assert(ri->t->open_iters > 0);
-	ri->t->open_iters--;
-	kv_free(KV_MEM_MEMTABLE, ri, sizeof(*ri));
-}
-
-static const struct kv_iter_ops rb_iter_ops = {
-	.name = "rbtree",
-	.seek_first = it_seek_first,
-	.seek = it_seek,
-	.valid = it_valid,
-	.next = it_next,
-	.key = it_key,
-	.value = it_value,
-	.status = it_status,
-	.close = it_close,
-	.meta = it_meta,
-	.errmsg = NULL,
-};
+static const struct kv_iter_ops rb_iter_ops =
+	KV_MT_NODE_ITER_OPS("rbtree", it_seek_first, it_seek, it_next);
 
 static struct kv_iter *rb_iter(struct kv_memtable *mt)
 {
 	struct rbtree *t = to_t(mt);
-	struct rb_iter *ri = kv_malloc(KV_MEM_MEMTABLE, sizeof(*ri));
+	struct rb_iter *ri = kv_mt_node_iter_new(sizeof(*ri), &rb_iter_ops, &t->open_iters);
 
 	if (!ri)
 		return NULL;
-	ri->base.ops = &rb_iter_ops;
 	ri->t = t;
 	ri->version = t->version;
 	ri->depth = 0;
-	t->open_iters++;
-	return &ri->base;
+	return &ri->ni.base;
 }
 
 /* ------------------------------------------------------------ inspection */
@@ -558,7 +449,7 @@ static void stats_walk(const struct node *n, size_t depth, struct kv_rbtree_stat
 
 void kv_rbtree_stats(const struct kv_memtable *mt, struct kv_rbtree_stats *st)
 {
-	const struct rbtree *t = to_ct(mt);
+	const struct rbtree *t = to_t(mt);
 
 	memset(st, 0, sizeof(*st));
 	stats_walk(t->root, 0, st);
@@ -570,7 +461,7 @@ void kv_rbtree_stats(const struct kv_memtable *mt, struct kv_rbtree_stats *st)
 
 bool kv_rbtree_verify(const struct kv_memtable *mt)
 {
-	const struct rbtree *t = to_ct(mt);
+	const struct rbtree *t = to_t(mt);
 	uint64_t kb = 0, vb = 0;
 	size_t count = 0;
 

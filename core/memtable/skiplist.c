@@ -3,7 +3,7 @@
  *
  * Node layout (one arena allocation, 8-byte aligned; see skiplist.h):
  *
- *   [next[h-1] ... next[1] next[0]] [struct node] [key] [seq ts] [value]
+ *   [next[h-1] ... next[1] next[0]] [struct kv_mt_rec] [key] [seq ts] [value]
  *                                   ^ node pointer
  *
  * The tower sits just below the node pointer, so next[0], the key length
@@ -35,21 +35,16 @@
 
 #include "core/alloc.h"
 #include "core/memtable/arena.h"
+#include "core/memtable/kind.h"
 #include "core/rng.h"
 
-#define NODE_KIND_MASK 0x01u
 #define NODE_REPLACED 0x80u
-#define META_BYTES 16 /* seq + ts_ns */
 #define HEIGHT_SEED UINT64_C(0x736b69706c697374) /* "skiplist" */
 
-struct node {
-	uint16_t key_len;
-	uint8_t kind; /* enum kv_kind | NODE_REPLACED */
-	uint8_t height;
-	uint32_t value_len;
-	uint32_t value_cap;
-	char key[]; /* key_len bytes, then seq, ts_ns, then value_cap bytes */
-};
+/*
+ * A node is a struct kv_mt_rec (core/memtable/record.h) below its tower;
+ * flags: KV_MT_REC_PUT | NODE_REPLACED; aux: the tower height.
+ */
 
 struct sl_options {
 	int64_t max_height;
@@ -60,7 +55,7 @@ struct sl_options {
 struct skiplist {
 	struct kv_memtable base;
 	struct kv_arena arena;
-	struct node *head;
+	struct kv_mt_rec *head;
 	struct kv_rng rng;
 	int height;
 	int max_height;
@@ -73,9 +68,8 @@ struct skiplist {
 };
 
 struct sl_iter {
-	struct kv_iter base;
+	struct kv_mt_node_iter ni; /* ni.cur is the current node's record */
 	struct skiplist *sl;
-	struct node *cur;
 };
 
 static const struct kv_option sl_option_table[] = {
@@ -99,127 +93,59 @@ static const struct kv_option sl_option_table[] = {
 		.doc = "1/p: a skip-list node reaches the next level with probability 1/branching",
 		.offset = offsetof(struct sl_options, branching),
 	},
-	{
-		.name = "arena_block_size",
-		.type = KV_OPT_BYTES,
-		.def = "1MiB",
-		.min = (double)KV_ARENA_MIN_BLOCK_BYTES,
-		.max = (double)KV_ARENA_MAX_BLOCK_BYTES,
-		.unit = "bytes",
-		.doc = "size of the memory blocks memtable nodes are carved from",
-		.offset = offsetof(struct sl_options, arena_block_bytes),
-	},
+	KV_MT_ARENA_OPTION(offsetof(struct sl_options, arena_block_bytes)),
 	{ .name = NULL },
 };
 
 /* ------------------------------------------------------------ nodes */
 
-static inline struct node *node_next(const struct node *n, int i)
+static inline struct kv_mt_rec *node_next(const struct kv_mt_rec *n, int i)
 {
-	return ((struct node *const *)(const void *)n)[-1 - i];
+	return ((struct kv_mt_rec *const *)(const void *)n)[-1 - i];
 }
 
-static inline void node_set_next(struct node *n, int i, struct node *x)
+static inline void node_set_next(struct kv_mt_rec *n, int i, struct kv_mt_rec *x)
 {
-	((struct node **)(void *)n)[-1 - i] = x;
+	((struct kv_mt_rec **)(void *)n)[-1 - i] = x;
 }
 
 static inline size_t node_bytes(int height, size_t key_len, size_t value_cap)
 {
-	return (size_t)height * sizeof(struct node *) + sizeof(struct node) + key_len +
-	       META_BYTES + value_cap;
+	return (size_t)height * sizeof(struct kv_mt_rec *) + kv_mt_rec_bytes(key_len, value_cap);
 }
 
-static inline struct kv_slice node_key(const struct node *n)
+static inline int node_height(const struct kv_mt_rec *n)
 {
-	return kv_slice_make(n->key, n->key_len);
+	return n->aux;
 }
 
-static inline const char *node_value_ptr(const struct node *n)
-{
-	return n->key + n->key_len + META_BYTES;
-}
-
-static inline struct kv_slice node_value(const struct node *n)
-{
-	return kv_slice_make(node_value_ptr(n), n->value_len);
-}
-
-static inline uint64_t node_seq(const struct node *n)
-{
-	uint64_t v;
-
-	memcpy(&v, n->key + n->key_len, sizeof(v));
-	return v;
-}
-
-static void node_meta(const struct node *n, struct kv_entry_meta *m)
-{
-	memcpy(&m->seq, n->key + n->key_len, sizeof(m->seq));
-	memcpy(&m->ts_ns, n->key + n->key_len + 8, sizeof(m->ts_ns));
-	m->kind = (n->kind & NODE_KIND_MASK) ? KV_KIND_PUT : KV_KIND_DELETE;
-}
-
-/* Store meta and value into @n (value.len <= n->value_cap). */
-static void node_set_entry(struct node *n, struct kv_slice value, const struct kv_entry_meta *m)
-{
-	char *p = n->key + n->key_len;
-
-	assert(value.len <= n->value_cap);
-	memcpy(p, &m->seq, sizeof(m->seq));
-	memcpy(p + 8, &m->ts_ns, sizeof(m->ts_ns));
-	if (value.len)
-		memmove(p + META_BYTES, value.data, value.len);
-	n->value_len = (uint32_t)value.len;
-	n->kind = (uint8_t)((n->kind & ~NODE_KIND_MASK) | (m->kind == KV_KIND_PUT ? 1u : 0u));
-}
-
-/* Allocate a node (tower links NULL); NULL on ENOMEM. */
-static struct node *node_new(struct skiplist *sl, int height, struct kv_slice key,
+/* Allocate a node (tower links NULL, empty value); NULL on ENOMEM. */
+static struct kv_mt_rec *node_new(struct skiplist *sl, int height, struct kv_slice key,
 			     size_t value_cap)
 {
 	char *mem = kv_arena_alloc(&sl->arena, node_bytes(height, key.len, value_cap),
-				   sizeof(struct node *));
-	struct node *n;
+				   sizeof(struct kv_mt_rec *));
+	struct kv_mt_rec *n;
 
 	if (!mem)
 		return NULL;
-	n = (struct node *)(void *)(mem + (size_t)height * sizeof(struct node *));
+	n = (struct kv_mt_rec *)(void *)(mem + (size_t)height * sizeof(struct kv_mt_rec *));
 	for (int i = 0; i < height; i++)
 		node_set_next(n, i, NULL);
-	n->key_len = (uint16_t)key.len;
-	n->kind = 0;
-	n->height = (uint8_t)height;
-	n->value_len = 0;
-	n->value_cap = (uint32_t)value_cap;
-	if (key.len)
-		memcpy(n->key, key.data, key.len);
+	kv_mt_rec_init(n, key, value_cap, (uint8_t)height);
 	return n;
 }
 
-/* memcmp order of the node's key against (k, len). */
-static inline int node_cmp(const struct node *n, const char *k, size_t len)
+static inline int node_cmp(const struct kv_mt_rec *n, const char *k, size_t len)
 {
-	size_t m = n->key_len < len ? n->key_len : len;
-	int r = m ? memcmp(n->key, k, m) : 0;
-
-	if (r != 0)
-		return r;
-	return (n->key_len > len) - (n->key_len < len);
+	return kv_mt_rec_cmp(n, k, len);
 }
 
 /* ------------------------------------------------------------ list */
 
-static struct skiplist *to_sl(struct kv_memtable *mt)
+static struct skiplist *to_sl(const struct kv_memtable *mt)
 {
-	assert(mt->ops == &kv_skiplist_memtable_ops);
-	return (struct skiplist *)mt;
-}
-
-static const struct skiplist *to_csl(const struct kv_memtable *mt)
-{
-	assert(mt->ops == &kv_skiplist_memtable_ops);
-	return (const struct skiplist *)mt;
+	return kv_mt_self(mt, &kv_skiplist_memtable_ops);
 }
 
 /* Cheap invariants (O(1)), asserted at every mutator's entry and exit. */
@@ -242,13 +168,13 @@ static bool sl_check(const struct skiplist *sl)
  * level below sl->height. Nodes already found >= key at a higher level are
  * not compared again.
  */
-static struct node *find_ge(const struct skiplist *sl, const char *k, size_t len,
-			    struct node **prev)
+static struct kv_mt_rec *find_ge(const struct skiplist *sl, const char *k, size_t len,
+			    struct kv_mt_rec **prev)
 {
-	struct node *x = sl->head, *bound = NULL;
+	struct kv_mt_rec *x = sl->head, *bound = NULL;
 
 	for (int i = sl->height - 1; i >= 0; i--) {
-		struct node *n = node_next(x, i);
+		struct kv_mt_rec *n = node_next(x, i);
 
 		while (n != bound && node_cmp(n, k, len) < 0) {
 			x = n;
@@ -316,23 +242,24 @@ static void sl_destroy(struct kv_memtable *mt)
 }
 
 /* Replace @old (found with @prev) by a copy holding the new entry. */
-static int relocate(struct skiplist *sl, struct node *old, struct node **prev,
+static int relocate(struct skiplist *sl, struct kv_mt_rec *old, struct kv_mt_rec **prev,
 		    struct kv_slice value, const struct kv_entry_meta *meta)
 {
-	struct node *n = node_new(sl, old->height, node_key(old), value.len);
+	int h = node_height(old);
+	struct kv_mt_rec *n = node_new(sl, h, kv_mt_rec_key(old), value.len);
 
 	if (!n)
 		return KV_ENOMEM;
-	node_set_entry(n, value, meta);
-	for (int i = 0; i < old->height; i++) {
+	kv_mt_rec_set(n, value, meta);
+	for (int i = 0; i < h; i++) {
 		assert(node_next(prev[i], i) == old);
 		node_set_next(n, i, node_next(old, i));
 		node_set_next(prev[i], i, n);
 	}
 	/* An iterator standing on @old continues through its replacement. */
 	node_set_next(old, 0, n);
-	old->kind |= NODE_REPLACED;
-	sl->garbage_bytes += node_bytes(old->height, old->key_len, old->value_cap);
+	old->flags |= NODE_REPLACED;
+	sl->garbage_bytes += node_bytes(h, old->key_len, old->value_cap);
 	sl->relocated++;
 	return KV_OK;
 }
@@ -341,8 +268,8 @@ static int sl_put(struct kv_memtable *mt, struct kv_slice key, struct kv_slice v
 		  const struct kv_entry_meta *meta)
 {
 	struct skiplist *sl = to_sl(mt);
-	struct node *prev[KV_SKIPLIST_MAX_HEIGHT];
-	struct node *n;
+	struct kv_mt_rec *prev[KV_SKIPLIST_MAX_HEIGHT];
+	struct kv_mt_rec *n;
 	int h, rc = KV_OK;
 
 	assert(sl_check(sl));
@@ -353,10 +280,10 @@ static int sl_put(struct kv_memtable *mt, struct kv_slice key, struct kv_slice v
 	if (n && node_cmp(n, key.data, key.len) == 0) {
 		size_t old_len = n->value_len;
 
-		if (meta->seq <= node_seq(n))
+		if (meta->seq <= kv_mt_rec_seq(n))
 			goto out; /* the stored entry is newer (contract 1) */
 		if (value.len <= n->value_cap) {
-			node_set_entry(n, value, meta);
+			kv_mt_rec_set(n, value, meta);
 			sl->in_place++;
 		} else {
 			rc = relocate(sl, n, prev, value, meta);
@@ -373,7 +300,7 @@ static int sl_put(struct kv_memtable *mt, struct kv_slice key, struct kv_slice v
 		rc = KV_ENOMEM;
 		goto out;
 	}
-	node_set_entry(n, value, meta);
+	kv_mt_rec_set(n, value, meta);
 	for (int i = sl->height; i < h; i++)
 		prev[i] = sl->head;
 	if (h > sl->height)
@@ -394,27 +321,27 @@ static int sl_get(struct kv_memtable *mt, struct kv_slice key, struct kv_slice *
 		  struct kv_entry_meta *meta)
 {
 	const struct skiplist *sl = to_sl(mt);
-	struct node *n = find_ge(sl, key.data, key.len, NULL);
+	struct kv_mt_rec *n = find_ge(sl, key.data, key.len, NULL);
 
 	if (!n || node_cmp(n, key.data, key.len) != 0)
 		return KV_NOTFOUND;
 	if (value)
-		*value = node_value(n);
+		*value = kv_mt_rec_value(n);
 	if (meta)
-		node_meta(n, meta);
+		kv_mt_rec_meta(n, meta);
 	return KV_OK;
 }
 
 static size_t sl_approx_bytes(const struct kv_memtable *mt)
 {
-	const struct skiplist *sl = to_csl(mt);
+	const struct skiplist *sl = to_sl(mt);
 
 	return sizeof(*sl) + kv_arena_bytes_reserved(&sl->arena);
 }
 
 static size_t sl_count(const struct kv_memtable *mt)
 {
-	return to_csl(mt)->count;
+	return to_sl(mt)->count;
 }
 
 /* ------------------------------------------------------------ iterator */
@@ -422,112 +349,57 @@ static size_t sl_count(const struct kv_memtable *mt)
 static void it_seek_first(struct kv_iter *it)
 {
 	struct sl_iter *si = (struct sl_iter *)it;
+	struct kv_mt_rec *n = node_next(si->sl->head, 0);
 
-	si->cur = node_next(si->sl->head, 0);
+	si->ni.cur = n;
 }
 
 static void it_seek(struct kv_iter *it, struct kv_slice target)
 {
 	struct sl_iter *si = (struct sl_iter *)it;
+	struct kv_mt_rec *n = find_ge(si->sl, target.data, target.len, NULL);
 
-	si->cur = find_ge(si->sl, target.data, target.len, NULL);
-}
-
-static bool it_valid(const struct kv_iter *it)
-{
-	return ((const struct sl_iter *)it)->cur != NULL;
+	si->ni.cur = n;
 }
 
 static void it_next(struct kv_iter *it)
 {
 	struct sl_iter *si = (struct sl_iter *)it;
-	struct node *n = si->cur;
+	const struct kv_mt_rec *n = si->ni.cur;
 
 	assert(n);
 	/* Skip to the live copy of a node replaced under the iterator. */
-	while (n->kind & NODE_REPLACED)
+	while (n->flags & NODE_REPLACED)
 		n = node_next(n, 0);
-	si->cur = node_next(n, 0);
+	n = node_next(n, 0);
+	si->ni.cur = n;
 }
 
-static struct kv_slice it_key(const struct kv_iter *it)
-{
-	const struct sl_iter *si = (const struct sl_iter *)it;
-
-	assert(si->cur);
-	return node_key(si->cur);
-}
-
-static struct kv_slice it_value(const struct kv_iter *it)
-{
-	const struct sl_iter *si = (const struct sl_iter *)it;
-
-	assert(si->cur);
-	return node_value(si->cur);
-}
-
-static void it_meta(const struct kv_iter *it, struct kv_entry_meta *m)
-{
-	const struct sl_iter *si = (const struct sl_iter *)it;
-
-	assert(si->cur);
-	node_meta(si->cur, m);
-}
-
-static int it_status(const struct kv_iter *it)
-{
-	(void)it;
-	return KV_OK;
-}
-
-static void it_close(struct kv_iter *it)
-{
-	struct sl_iter *si = (struct sl_iter *)it;
-
-	assert(si->sl->open_iters > 0);
-	si->sl->open_iters--;
-	kv_free(KV_MEM_MEMTABLE, si, sizeof(*si));
-}
-
-static const struct kv_iter_ops sl_iter_ops = {
-	.name = "skiplist",
-	.seek_first = it_seek_first,
-	.seek = it_seek,
-	.valid = it_valid,
-	.next = it_next,
-	.key = it_key,
-	.value = it_value,
-	.status = it_status,
-	.close = it_close,
-	.meta = it_meta,
-	.errmsg = NULL,
-};
+static const struct kv_iter_ops sl_iter_ops =
+	KV_MT_NODE_ITER_OPS("skiplist", it_seek_first, it_seek, it_next);
 
 static struct kv_iter *sl_iter(struct kv_memtable *mt)
 {
 	struct skiplist *sl = to_sl(mt);
-	struct sl_iter *si = kv_malloc(KV_MEM_MEMTABLE, sizeof(*si));
+	struct sl_iter *si = kv_mt_node_iter_new(sizeof(*si), &sl_iter_ops, &sl->open_iters);
 
 	if (!si)
 		return NULL;
-	si->base.ops = &sl_iter_ops;
 	si->sl = sl;
-	si->cur = NULL;
-	sl->open_iters++;
-	return &si->base;
+	return &si->ni.base;
 }
 
 /* ------------------------------------------------------------ inspection */
 
 void kv_skiplist_stats(const struct kv_memtable *mt, struct kv_skiplist_stats *st)
 {
-	const struct skiplist *sl = to_csl(mt);
+	const struct skiplist *sl = to_sl(mt);
 
 	memset(st, 0, sizeof(*st));
-	for (const struct node *n = node_next(sl->head, 0); n; n = node_next(n, 0)) {
+	for (const struct kv_mt_rec *n = node_next(sl->head, 0); n; n = node_next(n, 0)) {
 		st->entries++;
-		st->tower_links += n->height;
-		st->heights[n->height]++;
+		st->tower_links += (size_t)node_height(n);
+		st->heights[node_height(n)]++;
 	}
 	st->height = (size_t)sl->height;
 	st->arena_bytes_used = kv_arena_bytes_used(&sl->arena);
@@ -539,37 +411,37 @@ void kv_skiplist_stats(const struct kv_memtable *mt, struct kv_skiplist_stats *s
 
 bool kv_skiplist_verify(const struct kv_memtable *mt)
 {
-	const struct skiplist *sl = to_csl(mt);
+	const struct skiplist *sl = to_sl(mt);
 	uint64_t key_bytes = 0, value_bytes = 0;
 	size_t count = 0, live_bytes;
 
 	if (!sl_check(sl) || !kv_arena_verify(&sl->arena))
 		return false;
 	live_bytes = node_bytes(sl->max_height, 0, 0);
-	for (const struct node *n = node_next(sl->head, 0), *p = NULL; n;
+	for (const struct kv_mt_rec *n = node_next(sl->head, 0), *p = NULL; n;
 	     p = n, n = node_next(n, 0)) {
-		if (n->height < 1 || n->height > sl->height)
+		if (node_height(n) < 1 || node_height(n) > sl->height)
 			return false;
-		if (n->kind & ~NODE_KIND_MASK || n->value_len > n->value_cap)
+		if (n->flags & ~KV_MT_REC_PUT || n->value_len > n->value_cap)
 			return false;
-		if (p && node_cmp(p, n->key, n->key_len) >= 0)
+		if (p && node_cmp(p, kv_mt_rec_keyp(n), n->key_len) >= 0)
 			return false;
 		count++;
 		key_bytes += n->key_len;
 		value_bytes += n->value_len;
-		live_bytes += node_bytes(n->height, n->key_len, n->value_cap);
+		live_bytes += node_bytes(node_height(n), n->key_len, n->value_cap);
 	}
 	if (count != sl->count || key_bytes != mt->key_bytes || value_bytes != mt->value_bytes)
 		return false;
 	if (live_bytes + sl->garbage_bytes > kv_arena_bytes_used(&sl->arena))
 		return false;
 	for (int i = 1; i < sl->max_height; i++) {
-		const struct node *up = node_next(sl->head, i);
+		const struct kv_mt_rec *up = node_next(sl->head, i);
 
 		if (i >= sl->height && up)
 			return false;
-		for (const struct node *n = node_next(sl->head, 0); n; n = node_next(n, 0)) {
-			if (n->height <= i)
+		for (const struct kv_mt_rec *n = node_next(sl->head, 0); n; n = node_next(n, 0)) {
+			if (node_height(n) <= i)
 				continue;
 			if (n != up)
 				return false;

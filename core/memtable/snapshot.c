@@ -20,6 +20,7 @@
 
 #include "core/alloc.h"
 #include "core/checksum.h"
+#include "core/memtable/kind.h"
 
 #define HASH_SEED UINT64_C(0x6d656d7461626c65) /* "memtable" */
 #define INSERTION_MAX 16
@@ -58,16 +59,6 @@ static inline uint64_t key_prefix(const char *k, size_t len, size_t skip)
 	return p;
 }
 
-static inline int key_cmp(const char *a, size_t alen, const char *b, size_t blen)
-{
-	size_t m = alen < blen ? alen : blen;
-	int r = m ? memcmp(a, b, m) : 0;
-
-	if (r != 0)
-		return r;
-	return (alen > blen) - (alen < blen);
-}
-
 /* (key ascending, seq descending); prefixes compared first. */
 static inline bool elem_less(const struct elem *a, const struct elem *b)
 {
@@ -75,7 +66,7 @@ static inline bool elem_less(const struct elem *a, const struct elem *b)
 
 	if (a->prefix != b->prefix)
 		return a->prefix < b->prefix;
-	r = key_cmp(a->e->key, a->e->key_len, b->e->key, b->e->key_len);
+	r = kv_mt_key_cmp(a->e->key, a->e->key_len, b->e->key, b->e->key_len);
 	if (r != 0)
 		return r < 0;
 	return a->e->seq > b->e->seq;
@@ -312,7 +303,7 @@ static void it_seek(struct kv_iter *it, struct kv_slice target)
 		size_t mid = lo + (hi - lo) / 2;
 		const struct kv_mt_entry *e = s->v[mid].e;
 
-		if (key_cmp(e->key, e->key_len, target.data, target.len) < 0)
+		if (kv_mt_key_cmp(e->key, e->key_len, target.data, target.len) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -358,12 +349,6 @@ static void it_meta(const struct kv_iter *it, struct kv_entry_meta *m)
 	kv_mt_entry_meta(it_entry(it), m);
 }
 
-static int it_status(const struct kv_iter *it)
-{
-	(void)it;
-	return KV_OK;
-}
-
 static void it_close(struct kv_iter *it)
 {
 	struct snap_iter *si = (struct snap_iter *)it;
@@ -382,7 +367,7 @@ static const struct kv_iter_ops snap_iter_ops = {
 	.next = it_next,
 	.key = it_key,
 	.value = it_value,
-	.status = it_status,
+	.status = kv_mt_iter_status,
 	.close = it_close,
 	.meta = it_meta,
 	.errmsg = NULL,

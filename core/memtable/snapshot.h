@@ -93,6 +93,23 @@ static inline void kv_mt_entry_set(struct kv_mt_entry *e, struct kv_slice value,
 	e->kind = (uint8_t)m->kind;
 }
 
+/*
+ * Initialize the entry at @e (kv_mt_entry_bytes(key.len, value.len) bytes):
+ * hash @hash, a copy of @key, no flags, value capacity value.len, and
+ * @value and @meta stored (kv_mt_entry_set).
+ */
+static inline void kv_mt_entry_init(struct kv_mt_entry *e, uint32_t hash, struct kv_slice key,
+				    struct kv_slice value, const struct kv_entry_meta *meta)
+{
+	e->hash = hash;
+	e->key_len = (uint16_t)key.len;
+	e->flags = 0;
+	e->value_cap = (uint32_t)value.len;
+	if (key.len)
+		memcpy(e->key, key.data, key.len);
+	kv_mt_entry_set(e, value, meta);
+}
+
 /* True when @e holds exactly the key (k, len) whose hash is @h. */
 static inline bool kv_mt_entry_is(const struct kv_mt_entry *e, uint32_t h, const char *k,
 				  size_t len)

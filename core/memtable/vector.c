@@ -21,16 +21,13 @@
 
 #include "core/alloc.h"
 #include "core/memtable/arena.h"
+#include "core/memtable/kind.h"
 #include "core/memtable/snapshot.h"
 #include "core/options.h"
 
 #define ENTRY_SUPERSEDED 0x01u
 #define EMPTY UINT32_MAX
 #define MAX_VERSIONS ((size_t)UINT32_MAX - 1)
-#define MIN_SLOTS ((size_t)1024)
-#define AUTO_MAX_SLOTS ((size_t)1 << 24)
-#define AUTO_BYTES_PER_SLOT 256
-#define DEFAULT_WRITE_BUFFER ((uint64_t)64 << 20)
 
 enum { GET_SCAN = 0, GET_INDEX = 1 };
 
@@ -82,29 +79,13 @@ static const struct kv_option vec_option_table[] = {
 		       "by doubling",
 		.offset = offsetof(struct vec_options, reserve),
 	},
-	{
-		.name = "arena_block_size",
-		.type = KV_OPT_BYTES,
-		.def = "1MiB",
-		.min = (double)KV_ARENA_MIN_BLOCK_BYTES,
-		.max = (double)KV_ARENA_MAX_BLOCK_BYTES,
-		.unit = "bytes",
-		.doc = "size of the memory blocks memtable nodes are carved from",
-		.offset = offsetof(struct vec_options, arena_block_bytes),
-	},
+	KV_MT_ARENA_OPTION(offsetof(struct vec_options, arena_block_bytes)),
 	{ .name = NULL },
 };
 
-static struct vec_mt *to_v(struct kv_memtable *mt)
+static struct vec_mt *to_v(const struct kv_memtable *mt)
 {
-	assert(mt->ops == &kv_vector_memtable_ops);
-	return (struct vec_mt *)mt;
-}
-
-static const struct vec_mt *to_cv(const struct kv_memtable *mt)
-{
-	assert(mt->ops == &kv_vector_memtable_ops);
-	return (const struct vec_mt *)mt;
+	return kv_mt_self(mt, &kv_vector_memtable_ops);
 }
 
 /* Cheap invariants (O(1)). */
@@ -117,15 +98,6 @@ static bool vec_check(const struct vec_mt *vm)
 	if (vm->count * 4 > vm->nslots * 3)
 		return false;
 	return vm->garbage_bytes <= kv_arena_bytes_used(&vm->arena);
-}
-
-static size_t pow2_at_least(size_t n)
-{
-	size_t p = 1;
-
-	while (p < n)
-		p <<= 1;
-	return p;
 }
 
 static struct slot *slots_new(size_t n)
@@ -149,30 +121,17 @@ static int vec_init(struct kv_memtable *mt, const struct kv_config *cfg, struct 
 	rc = kv_options_load(vec_option_table, cfg, &o, err);
 	if (rc != KV_OK)
 		goto out_err;
-	if (o.reserve > 0) {
-		cap = (size_t)o.reserve;
-	} else {
-		uint64_t wbs = DEFAULT_WRITE_BUFFER;
-		const char *s = cfg ? kv_config_get(cfg, "write_buffer_size") : NULL;
-
-		if (s && kv_parse_bytes(s, &wbs) != KV_OK) {
-			rc = kv_err_set(err, KV_EINVAL,
-					"option 'write_buffer_size': cannot parse '%s' (needed "
-					"for vector_reserve=0)",
-					s);
+	cap = (size_t)o.reserve;
+	if (o.reserve <= 0) {
+		rc = kv_mt_auto_slots(cfg, "vector_reserve", &cap, err);
+		if (rc != KV_OK)
 			goto out_err;
-		}
-		cap = (size_t)(wbs / AUTO_BYTES_PER_SLOT);
-		if (cap < MIN_SLOTS)
-			cap = MIN_SLOTS;
-		if (cap > AUTO_MAX_SLOTS)
-			cap = AUTO_MAX_SLOTS;
 	}
 	vm->v = kv_malloc(KV_MEM_MEMTABLE, cap * sizeof(*vm->v));
 	if (!vm->v)
 		return kv_err_set(err, KV_ENOMEM,
 				  "memtable vector: out of memory for %zu array slots", cap);
-	vm->nslots = pow2_at_least(cap + cap / 3 + 1);
+	vm->nslots = kv_mt_pow2_at_least(cap + cap / 3 + 1);
 	vm->slots = slots_new(vm->nslots);
 	if (!vm->slots) {
 		kv_free(KV_MEM_MEMTABLE, vm->v, cap * sizeof(*vm->v));
@@ -293,13 +252,7 @@ static int vec_put(struct kv_memtable *mt, struct kv_slice key, struct kv_slice 
 		rc = KV_ENOMEM;
 		goto out;
 	}
-	e->hash = hv;
-	e->key_len = (uint16_t)key.len;
-	e->flags = 0;
-	e->value_cap = (uint32_t)value.len;
-	if (key.len)
-		memcpy(e->key, key.data, key.len);
-	kv_mt_entry_set(e, value, meta);
+	kv_mt_entry_init(e, hv, key, value, meta);
 	vm->v[vm->n] = e;
 	if (old) {
 		old->flags |= ENTRY_SUPERSEDED;
@@ -350,7 +303,7 @@ static int vec_get(struct kv_memtable *mt, struct kv_slice key, struct kv_slice 
 
 static size_t vec_approx_bytes(const struct kv_memtable *mt)
 {
-	const struct vec_mt *vm = to_cv(mt);
+	const struct vec_mt *vm = to_v(mt);
 
 	return sizeof(*vm) + kv_arena_bytes_reserved(&vm->arena) + vm->cap * sizeof(*vm->v) +
 	       vm->nslots * sizeof(*vm->slots) + kv_mt_snapcache_bytes(&vm->cache);
@@ -358,7 +311,7 @@ static size_t vec_approx_bytes(const struct kv_memtable *mt)
 
 static size_t vec_count(const struct kv_memtable *mt)
 {
-	return to_cv(mt)->count;
+	return to_v(mt)->count;
 }
 
 static void vec_fill(void *ctx, const struct kv_mt_entry **out, size_t n)
@@ -383,7 +336,7 @@ static struct kv_iter *vec_iter(struct kv_memtable *mt)
 
 void kv_vector_stats(const struct kv_memtable *mt, struct kv_vector_stats *st)
 {
-	const struct vec_mt *vm = to_cv(mt);
+	const struct vec_mt *vm = to_v(mt);
 
 	memset(st, 0, sizeof(*st));
 	st->keys = vm->count;
@@ -396,7 +349,7 @@ void kv_vector_stats(const struct kv_memtable *mt, struct kv_vector_stats *st)
 
 bool kv_vector_verify(const struct kv_memtable *mt)
 {
-	const struct vec_mt *vm = to_cv(mt);
+	const struct vec_mt *vm = to_v(mt);
 	uint64_t key_bytes = 0, value_bytes = 0;
 	size_t live = 0, indexed = 0, garbage = 0;
 

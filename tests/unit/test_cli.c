@@ -601,6 +601,64 @@ static void test_metrics_doc(void **state)
 	kv_free(KV_MEM_OTHER, text, bytes);
 }
 
+/* --workload, --record, replay (CSV and CS265) and gen cs265, with their errors. */
+static void test_workload_replay_gen(void **state)
+{
+	struct run r;
+	char bad[512];
+	FILE *f;
+
+	(void)state;
+	run_lsmlab(&r, (const char *const[]){ "bench", "--workload=ycsb-a", "--recordcount=500",
+					      "--operationcount=1000", "--record=rec.csv", NULL });
+	assert_int_equal(r.code, 0);
+	expect_has(r.out, "update = full-value overwrite", "the update semantics");
+	expect_has(r.out, "ycsb-a/load", "the load line");
+	expect_has(r.out, "ycsb-a/run", "the run line");
+	expect_has(r.out, "results verified", "verification");
+	expect_has(r.out, "SA ", "the amplification summary");
+	run_free(&r);
+	run_lsmlab(&r, (const char *const[]){ "replay", "rec.csv", "--format=csv", NULL });
+	assert_int_equal(r.code, 0);
+	expect_has(r.out, "replay:rec.csv/replay", "the replay line");
+	expect_has(r.out, "insert 500", "the recorded load");
+	run_free(&r);
+	run_lsmlab(&r, (const char *const[]){ "gen", "cs265", "--puts=300", "--gets=100",
+					      "--ranges=5", "--deletes=10", "--load=50",
+					      "--load_file=w.bin", "--out=w.txt", NULL });
+	assert_int_equal(r.code, 0);
+	run_free(&r);
+	run_lsmlab(&r, (const char *const[]){ "replay", "w.txt", NULL });
+	assert_int_equal(r.code, 0);
+	expect_has(r.out, "update 300", "the CS265 puts");
+	expect_has(r.out, "insert 50", "the CS265 load file");
+	run_free(&r);
+
+	snprintf(bad, sizeof(bad), "%s/bad.csv", g_tmp);
+	f = fopen(bad, "w");
+	assert_non_null(f);
+	fputs("insert,a,5\nfetch,a,0\n", f);
+	fclose(f);
+	run_lsmlab(&r, (const char *const[]){ "replay", "bad.csv", NULL });
+	assert_int_equal(r.code, 1);
+	expect_has(r.err, "bad.csv:2: expected an operation", "the trace error");
+	run_free(&r);
+	expect_usage((const char *const[]){ "bench", "--recordcount=5", NULL }, 2,
+		     "--recordcount", "needs --workload", NULL);
+	expect_usage((const char *const[]){ "bench", "--workload=ycsb-a", "--benchmarks=fillseq",
+					    NULL }, 2, "exclude each other", NULL, NULL);
+	expect_usage((const char *const[]){ "bench", "--workload=ycsb-q", NULL }, 2,
+		     "unknown workload 'ycsb-q'", "ycsb-a", NULL);
+	expect_usage((const char *const[]){ "bench", "--workload=ycsb-a", "--theta=2", NULL }, 2,
+		     "theta", "0.0001..0.9999", NULL);
+	expect_usage((const char *const[]){ "replay", NULL }, 2, "replay needs a trace FILE",
+		     NULL, NULL);
+	expect_usage((const char *const[]){ "gen", "bu", NULL }, 2, "lsmlab gen cs265", NULL,
+		     NULL);
+	expect_usage((const char *const[]){ "gen", "cs265", "--putz=1", NULL }, 2, "putz", NULL,
+		     NULL);
+}
+
 /* ------------------------------------------------------------------ main */
 
 /* Remove @dir and everything below it. */
@@ -641,6 +699,7 @@ int main(void)
 		cmocka_unit_test(test_bench_file_device),
 		cmocka_unit_test(test_bench_histogram_flag),
 		cmocka_unit_test(test_metrics_doc),
+		cmocka_unit_test(test_workload_replay_gen),
 	};
 	const char *tmp = getenv("TMPDIR");
 	int rc;

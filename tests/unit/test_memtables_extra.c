@@ -20,27 +20,13 @@
 #include "core/memtable/vector.h"
 #include "core/options.h"
 #include "core/rng.h"
-
-static struct kv_memtable *open_cfg(const struct kv_memtable_ops *ops, const char *const *kv,
-				    struct kv_err *err, int *rc)
-{
-	struct kv_config *cfg = kv_config_new();
-	struct kv_memtable *mt = NULL;
-
-	assert_non_null(cfg);
-	for (size_t i = 0; kv && kv[i]; i += 2)
-		assert_int_equal(kv_config_set(cfg, kv[i], kv[i + 1]), KV_OK);
-	kv_err_clear(err);
-	*rc = kv_memtable_create(ops, cfg, &mt, err);
-	kv_config_free(cfg);
-	return mt;
-}
+#include "tests/unit/memtable_rig.h"
 
 static struct kv_memtable *open_ok(const struct kv_memtable_ops *ops, const char *const *kv)
 {
 	struct kv_err err;
 	int rc;
-	struct kv_memtable *mt = open_cfg(ops, kv, &err, &rc);
+	struct kv_memtable *mt = mtr_open_cfg(ops, kv, &err, &rc);
 
 	if (rc != KV_OK)
 		fail_msg("create %s: %s", ops->name, kv_err_msg(&err));
@@ -53,7 +39,7 @@ static void expect_bad(const struct kv_memtable_ops *ops, const char *const *kv,
 	struct kv_err err;
 	int rc;
 	size_t base = kv_mem_in_use(KV_MEM_MEMTABLE);
-	struct kv_memtable *mt = open_cfg(ops, kv, &err, &rc);
+	struct kv_memtable *mt = mtr_open_cfg(ops, kv, &err, &rc);
 
 	assert_int_equal(rc, KV_EINVAL);
 	assert_null(mt);

@@ -19,19 +19,11 @@
 #include "core/memtable/skiplist.h"
 #include "core/options.h"
 #include "core/rng.h"
+#include "tests/unit/memtable_rig.h"
 
 static struct kv_memtable *open_cfg(const char *const *kv, struct kv_err *err, int *rc)
 {
-	struct kv_config *cfg = kv_config_new();
-	struct kv_memtable *mt = NULL;
-
-	assert_non_null(cfg);
-	for (size_t i = 0; kv && kv[i]; i += 2)
-		assert_int_equal(kv_config_set(cfg, kv[i], kv[i + 1]), KV_OK);
-	kv_err_clear(err);
-	*rc = kv_memtable_create(&kv_skiplist_memtable_ops, cfg, &mt, err);
-	kv_config_free(cfg);
-	return mt;
+	return mtr_open_cfg(&kv_skiplist_memtable_ops, kv, err, rc);
 }
 
 static struct kv_memtable *open_ok(const char *const *kv)
