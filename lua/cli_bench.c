@@ -266,12 +266,19 @@ static int workload_config(const struct kv_cli_bench_args *a, struct kv_config *
 	snprintf(buf, sizeof(buf), "%lld", (long long)a->opts.seed);
 	rc |= kv_config_set(c, "seed", buf);
 	rc |= kv_config_set(c, "verify", a->opts.verify ? "true" : "false");
-	if (kv_config_get(a->cli_cfg, "value_size"))
-		rc |= kv_config_set(c, "value_size", kv_config_get(a->cli_cfg, "value_size"));
-	if (kv_config_get(a->cli_cfg, "key_size"))
-		rc |= kv_config_set(c, "key_size", kv_config_get(a->cli_cfg, "key_size"));
-	if (kv_config_get(a->cli_cfg, "num") && !kv_config_get(c, "recordcount"))
-		rc |= kv_config_set(c, "recordcount", kv_config_get(a->cli_cfg, "num"));
+	/* Parsed values (the bench accepts size suffixes; the runner's ints do not). */
+	if (kv_config_get(a->cli_cfg, "value_size")) {
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)a->opts.value_size);
+		rc |= kv_config_set(c, "value_size", buf);
+	}
+	if (kv_config_get(a->cli_cfg, "key_size")) {
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)a->opts.key_size);
+		rc |= kv_config_set(c, "key_size", buf);
+	}
+	if (kv_config_get(a->cli_cfg, "num") && !kv_config_get(c, "recordcount")) {
+		snprintf(buf, sizeof(buf), "%lld", (long long)a->opts.num);
+		rc |= kv_config_set(c, "recordcount", buf);
+	}
 	if (rc != KV_OK) {
 		kv_config_free(c);
 		return kv_err_set(err, KV_ENOMEM, "out of memory");

@@ -192,7 +192,6 @@ static int open_record(struct kv_runner *r, struct kv_err *err)
 int kv_runner_new(const struct kv_runner_params *p, struct kv_runner **out, struct kv_err *err)
 {
 	struct kv_runner *r;
-	size_t max_value = 0;
 	bool numeric = true;
 	uint64_t key_space = 0;
 	int rc;
@@ -218,7 +217,6 @@ int kv_runner_new(const struct kv_runner_params *p, struct kv_runner **out, stru
 			 "are incompressible bytes from the seed; update = full-value overwrite",
 			 r->o.trace, r->trace->ops->name);
 		numeric = r->trace->numeric_keys;
-		max_value = KV_MAX_VALUE_BYTES;
 	} else {
 		struct kv_named_setup ns;
 		struct kv_config *eff;
@@ -234,13 +232,11 @@ int kv_runner_new(const struct kv_runner_params *p, struct kv_runner **out, stru
 			rc = kv_timeseries_open(&ns.ts, &r->ts, err);
 			if (rc != KV_OK)
 				goto out_free;
-			max_value = kv_vsize_max(&ns.ts.vsize);
 			key_space = ns.ts.count;
 		} else {
 			rc = kv_gen_new(&ns.gen, &r->gen, err);
 			if (rc != KV_OK)
 				goto out_free;
-			max_value = kv_vsize_max(&ns.gen.vsize);
 			key_space = ns.gen.recordcount;
 		}
 	}
@@ -255,7 +251,6 @@ int kv_runner_new(const struct kv_runner_params *p, struct kv_runner **out, stru
 			goto out_free;
 	}
 	/* The pool starts at 1 MiB and grows when a larger value comes. */
-	(void)max_value;
 	rc = kv_valuegen_init(&r->values, 0, (uint64_t)r->o.seed, err);
 	if (rc != KV_OK)
 		goto out_free;

@@ -172,6 +172,8 @@ int kv_runner_run(struct kv_runner *r, struct kv_engine *e, struct kv_runner_res
  * Execute every operation of @src (borrowed; not closed) on @e as a phase
  * named @phase, with the runner's tracking, verification, samples,
  * recording and value generation. For sources built by the caller.
+ * @src->numeric_keys must match the runner's own workload (generators
+ * number their keys, traces do not): KV_EINVAL otherwise.
  */
 int kv_runner_drive(struct kv_runner *r, struct kv_engine *e, struct kv_wl_source *src,
 		    const char *phase, struct kv_runner_result *res, struct kv_err *err);

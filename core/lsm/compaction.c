@@ -361,6 +361,16 @@ int lsm_flush(struct lsm *db)
 	db->levels[level].tombstones_dropped += cc.tombstones_dropped;
 	db->levels[level].compactions++;
 	db->levels[level].job_ns += kv_dev_now_ns(db->dev) - t0;
+	if (db->job_listener) {
+		struct kv_lsm_job_record rec = {
+			.start_ns = t0, .end_ns = kv_dev_now_ns(db->dev),
+			.strategy = db->strategy->ops->name, .trigger = "flush", .kind = "flush",
+			.output_level = level, .out_files = o.n, .out_bytes = o.bytes,
+			.out_entries = o.entries, .entries_dropped = cc.dropped,
+			.tombstones_dropped = cc.tombstones_dropped,
+		};
+		db->job_listener(db->job_listener_ud, &rec);
+	}
 	if (db->opts.paranoid_checks) {
 		r = kv_version_check(&db->version, &db->base.err);
 		if (r != KV_OK)
@@ -517,6 +527,46 @@ static void count_trigger(struct lsm *db, const char *trigger)
 		db->other_trigger_count++;
 }
 
+/* The input side of a job's record (before the inputs leave the version). */
+static void job_record_inputs(struct kv_lsm_job_record *rec, const struct kv_job *job,
+			      const struct job_file *in)
+{
+	memset(rec, 0, sizeof(*rec));
+	for (size_t i = 0; i < job->ninputs; i++) {
+		int l = in[i].level;
+		rec->in_files[l]++;
+		rec->in_bytes[l] += in[i].f->meta.bytes;
+		rec->in_entries[l] += in[i].f->meta.entries;
+	}
+}
+
+/* Complete the record of a finished job and hand it to the listener. */
+static void report_job(struct lsm *db, const struct kv_job *job, struct kv_lsm_job_record *rec,
+		       const struct outputs *o, const struct copy_counts *cc, uint64_t t0)
+{
+	static const char *const kinds[] = { "none", "merge", "move", "delete" };
+
+	rec->start_ns = t0;
+	rec->end_ns = kv_dev_now_ns(db->dev);
+	rec->strategy = db->strategy->ops->name;
+	rec->trigger = job->trigger ? job->trigger : "other";
+	rec->kind = (unsigned)job->kind < 4 ? kinds[job->kind] : "?";
+	rec->output_level = job->output_level;
+	rec->out_files = o->n;
+	rec->out_bytes = o->bytes;
+	rec->out_entries = o->entries;
+	if (job->kind == KV_JOB_MOVE) {
+		rec->out_files = job->ninputs;
+		for (int l = 0; l < KV_MAX_LEVELS; l++) {
+			rec->out_bytes += rec->in_bytes[l];
+			rec->out_entries += rec->in_entries[l];
+		}
+	}
+	rec->entries_dropped = cc->dropped;
+	rec->tombstones_dropped = cc->tombstones_dropped;
+	db->job_listener(db->job_listener_ud, rec);
+}
+
 static int cmp_job_file(const void *a, const void *b)
 {
 	const struct job_file *x = a, *y = b;
@@ -530,6 +580,7 @@ static int run_job(struct lsm *db, const struct kv_job *job)
 	struct outputs o = { .db = db };
 	struct copy_counts cc = { 0 };
 	struct kv_version_edit edit;
+	struct kv_lsm_job_record rec;
 	struct job_file *in;
 	struct kv_iter **children = NULL;
 	struct kv_iter *merged = NULL;
@@ -546,6 +597,7 @@ static int run_job(struct lsm *db, const struct kv_job *job)
 	if (r != KV_OK)
 		goto out_free;
 	qsort(in, job->ninputs, sizeof(*in), cmp_job_file);
+	job_record_inputs(&rec, job, in);
 	for (size_t i = 0; i < job->ninputs; i++) {
 		if (in[i].level < ol)
 			read_upper += in[i].f->meta.bytes;
@@ -646,6 +698,8 @@ static int run_job(struct lsm *db, const struct kv_job *job)
 out_done:
 	db->levels[ol].job_ns += kv_dev_now_ns(db->dev) - t0;
 	count_trigger(db, job->trigger ? job->trigger : "other");
+	if (db->job_listener)
+		report_job(db, job, &rec, &o, &cc, t0);
 	if (db->strategy->ops->job_done)
 		db->strategy->ops->job_done(db->strategy, job);
 	if (db->opts.paranoid_checks) {

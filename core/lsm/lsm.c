@@ -744,6 +744,14 @@ const struct kv_engine_ops kv_lsm_engine_ops = {
 
 /* ---- engine-specific statistics ---- */
 
+void kv_lsm_set_job_listener(struct kv_engine *e, kv_lsm_job_listener fn, void *ud)
+{
+	if (!kv_engine_is_lsm(e))
+		return;
+	((struct lsm *)e)->job_listener = fn;
+	((struct lsm *)e)->job_listener_ud = ud;
+}
+
 int kv_engine_is_lsm(const struct kv_engine *e)
 {
 	return e && e->ops == &kv_lsm_engine_ops;

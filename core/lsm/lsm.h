@@ -49,6 +49,30 @@ struct kv_lsm_read_stats {
 	uint64_t cache_hits;
 };
 
+/* One finished job (a flush, a merge, a trivial move or a file deletion),
+   as the engine hands it to a job listener. Strings are static. */
+struct kv_lsm_job_record {
+	uint64_t start_ns, end_ns;   /* device clock */
+	const char *strategy;
+	const char *trigger;         /* "flush" for flushes */
+	const char *kind;            /* "flush", "merge", "move", "delete" */
+	int output_level;
+	uint64_t in_files[KV_MAX_LEVELS];   /* inputs per level */
+	uint64_t in_bytes[KV_MAX_LEVELS];
+	uint64_t in_entries[KV_MAX_LEVELS];
+	uint64_t out_files, out_bytes, out_entries;
+	uint64_t entries_dropped, tombstones_dropped;
+};
+
+typedef void (*kv_lsm_job_listener)(void *ud, const struct kv_lsm_job_record *rec);
+
+/*
+ * Call @fn after every job of @e (NULL removes the listener). @ud is
+ * borrowed until the listener is replaced or the engine closed. No-op if
+ * @e is not an LSM engine.
+ */
+void kv_lsm_set_job_listener(struct kv_engine *e, kv_lsm_job_listener fn, void *ud);
+
 /* Number of levels (rows) and one row. KV_EINVAL if @e is not an LSM. */
 int kv_lsm_nlevels(const struct kv_engine *e);
 int kv_lsm_level_stats(const struct kv_engine *e, int level, struct kv_lsm_level_stats *out);

@@ -93,6 +93,8 @@ struct lsm {
 	uint64_t flush_bytes;
 	uint64_t wal_records_replayed;
 	uint64_t files_deleted;
+	kv_lsm_job_listener job_listener;
+	void *job_listener_ud;
 };
 
 /* SSTable and WAL names. */

@@ -363,6 +363,39 @@ static void test_liveset(void **state)
 	kv_liveset_free(s);
 }
 
+/* Values above the initial 1 MiB pool (2 MiB, pareto up to 4 MiB) work,
+   and a byte-keyed source is refused by a runner that tracks numbers. */
+static void test_large_values_and_mismatch(void **state)
+{
+	const char *kv[] = { "workload=fillseq", "recordcount=20", "value_size=2097152",
+			     "value_size_dist=pareto", "value_size_max=4194304", "verify=true",
+			     "progress=false", NULL };
+	struct kv_runner_result *res = wl_result();
+	struct kv_wl_source *src;
+	struct wl_rig rig;
+	struct kv_runner *r;
+	struct kv_err err;
+	char path[512];
+
+	(void)state;
+	wl_rig_open(&rig);
+	r = wl_runner(kv, NULL, NULL);
+	if (kv_runner_run(r, rig.e, res, &err) != KV_OK)
+		fail_msg("%s", kv_err_msg(&err));
+	assert_int_equal(res->ops, 20);
+	assert_true(kv_runner_live_bytes(r) > 20 * 16);
+	snprintf(path, sizeof(path), "%s/one.csv", g_dir);
+	wl_write_file(path, "read,a,0\n");
+	assert_int_equal(kv_trace_csv_open(path, &src, &err), KV_OK);
+	assert_int_equal(kv_runner_drive(r, rig.e, src, "extra", res, &err), KV_EINVAL);
+	assert_string_equal(kv_err_msg(&err), "extra: source 'csv' has byte keys, but this "
+					      "runner tracks numbered keys");
+	kv_wl_close(src);
+	kv_runner_free(r);
+	wl_rig_close(&rig);
+	wl_result_free(res);
+}
+
 static void test_option_echo(void **state)
 {
 	const char *kv[] = { "workload=ycsb-e", "progress=false", NULL };
@@ -391,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_verify_catches),
 		cmocka_unit_test(test_timeseries),
 		cmocka_unit_test(test_liveset),
+		cmocka_unit_test(test_large_values_and_mismatch),
 		cmocka_unit_test(test_option_echo),
 	};
 	const char *tmp = getenv("TMPDIR");

@@ -365,7 +365,7 @@ static void test_cs265_generator(void **state)
 	fclose(f);
 }
 
-/* Hash of every op a source yields (kind, key, value_len, scan_len, hi). */
+/* Hash of every op a source yields (kind, key, value_len, scan_len, hi); closes it. */
 static uint64_t stream_hash(struct kv_wl_source *s)
 {
 	struct kv_wl_op op;
@@ -378,6 +378,7 @@ static uint64_t stream_hash(struct kv_wl_source *s)
 		h = h * 31 + kv_checksum64(op.key.data, op.key.len);
 		h = h * 31 + kv_checksum64(op.hi.data, op.hi.len);
 	}
+	kv_wl_close(s);
 	return h;
 }
 
