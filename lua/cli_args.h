@@ -57,6 +57,7 @@ struct kv_cli_opts {
 	char json[KV_OPT_STRING_BYTES]; /* "" = no JSON file */
 	char csv[KV_OPT_STRING_BYTES];  /* "" = no CSV file; rows are appended */
 	char label[KV_OPT_STRING_BYTES]; /* first CSV column */
+	char compaction_log[KV_OPT_STRING_BYTES]; /* "" = none (lua/compaction_log.h) */
 	bool histogram;
 	bool verify;
 	char workload[KV_OPT_STRING_BYTES]; /* "" = run --benchmarks */

@@ -15,6 +15,7 @@
 #include "core/engine.h"
 #include "lua/cli_args.h"
 #include "lua/cli_list.h"
+#include "lua/compaction_log.h"
 #include "lua/report.h"
 #include "workloads/dbbench.h"
 #include "workloads/runner.h"
@@ -477,6 +478,7 @@ int kv_cli_bench(int argc, char **argv, int full_argc, char **full_argv, const c
 	struct kv_report rep;
 	struct kv_device *dev = NULL;
 	struct kv_engine *eng = NULL;
+	struct kv_compaction_log *clog = NULL;
 	struct kv_bench *bench = NULL;
 	struct kv_runner *runner = NULL;
 	struct kv_config *wcfg = NULL;
@@ -541,6 +543,14 @@ int kv_cli_bench(int argc, char **argv, int full_argc, char **full_argv, const c
 	if (rc != KV_OK) {
 		fprintf(errout, "lsmlab: %s\n", kv_err_msg(&err));
 		goto out_free_bench;
+	}
+	if (a.opts.compaction_log[0]) {
+		rc = kv_compaction_log_open(a.opts.compaction_log, eng, &clog, &err);
+		if (rc != KV_OK) {
+			fprintf(errout, "lsmlab: --%s\n", kv_err_msg(&err));
+			code = rc == KV_EINVAL ? KV_EXIT_USAGE : KV_EXIT_RUNTIME;
+			goto out_close_engine;
+		}
 	}
 
 	print_header(out, &a, version);
@@ -608,6 +618,12 @@ int kv_cli_bench(int argc, char **argv, int full_argc, char **full_argv, const c
 out_close_engine:
 	kv_engine_close(eng);
 	kv_dev_close(dev);
+	if (kv_compaction_log_close(clog, &err) != KV_OK) {
+		fprintf(errout, "lsmlab: --%s\n", kv_err_msg(&err));
+		code = KV_EXIT_RUNTIME;
+	} else if (clog && code == KV_EXIT_OK) {
+		fprintf(out, "Compaction log written to %s\n", a.opts.compaction_log);
+	}
 out_free_bench:
 	kv_bench_free(bench);
 out_free_args:

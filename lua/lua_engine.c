@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/lsm/lsm.h"
+#include "lua/compaction_log.h"
 #include "lua/lua_lsmlab.h"
 #include "lua/report.h"
 #include "workloads/liveset.h"
@@ -52,9 +53,14 @@ struct kv_lua_engine *kv_lua_engine_check(lua_State *L, int idx)
 	return e;
 }
 
-/* The idempotent close behind close(), __close and __gc. */
-static void engine_close(struct kv_lua_engine *e)
+/*
+ * The idempotent close behind close(), __close and __gc. KV_OK, or KV_EIO
+ * (in @err) if the compaction log lost rows; everything is closed anyway.
+ */
+static int engine_close(struct kv_lua_engine *e, struct kv_err *err)
 {
+	int rc;
+
 	assert(engine_check_inv(e));
 	kv_lua_iters_invalidate(e, true);
 	kv_lua_engine_free_runner(e);
@@ -64,11 +70,14 @@ static void engine_close(struct kv_lua_engine *e)
 	kv_dev_close(e->dev);
 	e->eng = NULL;
 	e->dev = NULL;
+	rc = kv_compaction_log_close(e->clog, err);
+	e->clog = NULL;
 	if (e->setup_live) {
 		kv_setup_free(&e->setup);
 		e->setup_live = false;
 	}
 	assert(engine_check_inv(e));
+	return rc;
 }
 
 /* ---------------------------------------------------------------- open */
@@ -81,6 +90,8 @@ static const struct kv_option own_keys[] = {
 	{ .name = "strategy", .type = KV_OPT_STRING, .def = "leveled", .doc = "strategy" },
 	{ .name = "seed", .type = KV_OPT_INT, .def = "301", .min = 0, .max = 9.2e18,
 	  .doc = "seed of plug-ins with a seed option" },
+	{ .name = "compaction_log", .type = KV_OPT_STRING, .def = "",
+	  .doc = "CSV file of one row per flush and compaction job (lsm engine)" },
 	{ .name = NULL },
 };
 
@@ -117,7 +128,7 @@ int kv_lua_engine_open(lua_State *L)
 	const char *engine = luaL_checkstring(L, 1);
 	int cfg = lua_isnoneornil(L, 2) ? 0 : 2;
 	struct kv_lua_engine *e;
-	const char *device, *memtable, *strategy, *path;
+	const char *device, *memtable, *strategy, *path, *clog;
 	char buf[OPTION_VALUE_BYTES];
 	lua_Integer seed = 301;
 	struct kv_err err;
@@ -130,6 +141,7 @@ int kv_lua_engine_open(lua_State *L)
 	memtable = own_string(L, cfg, "memtable", "skiplist");
 	strategy = own_string(L, cfg, "strategy", "leveled");
 	path = own_string(L, cfg, "path", NULL);
+	clog = own_string(L, cfg, "compaction_log", NULL);
 	if (cfg) {
 		lua_getfield(L, cfg, "seed");
 		if (!lua_isnil(L, -1)) {
@@ -184,6 +196,13 @@ int kv_lua_engine_open(lua_State *L)
 		raise_err(L, 2, &err);
 	if (rc != KV_OK)
 		return kv_lua_fail(L, rc, kv_err_msg(&err));
+	if (clog) {
+		rc = kv_compaction_log_open(clog, e->eng, &e->clog, &err);
+		if (rc == KV_EINVAL)
+			raise_err(L, 2, &err);
+		if (rc != KV_OK)
+			return kv_lua_fail(L, rc, kv_err_msg(&err));
+	}
 	/* only a device that starts empty lets the logical live data be tracked */
 	e->live_tracked = strcmp(e->setup.device->name, "file") != 0;
 	assert(engine_check_inv(e));
@@ -351,15 +370,25 @@ static int l_now(lua_State *L)
 static int l_close(lua_State *L)
 {
 	struct kv_lua_engine *e = kv_lua_engine_check(L, 1);
+	struct kv_err err;
+	int rc;
 
-	engine_close(e);
+	kv_err_clear(&err);
+	rc = engine_close(e, &err);
+	if (rc != KV_OK)
+		return kv_lua_fail(L, rc, kv_err_msg(&err));
 	lua_pushboolean(L, 1);
 	return 1;
 }
 
+/* Garbage collection cannot raise: a lost compaction log row is reported on stderr. */
 static int l_gc(lua_State *L)
 {
-	engine_close(to_engine(L, 1));
+	struct kv_err err;
+
+	kv_err_clear(&err);
+	if (engine_close(to_engine(L, 1), &err) != KV_OK)
+		fprintf(stderr, "lsmlab: %s\n", kv_err_msg(&err));
 	return 0;
 }
 

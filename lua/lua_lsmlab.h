@@ -35,6 +35,8 @@ struct kv_lua_wl;
 struct kv_liveset;
 
 /* The Engine userdata. Owns the engine, its device and its configs. */
+struct kv_compaction_log;
+
 struct kv_lua_engine {
 	struct kv_engine *eng;          /* NULL once closed (or before open) */
 	struct kv_device *dev;
@@ -46,6 +48,7 @@ struct kv_lua_engine {
 	struct kv_liveset *live;        /* live keys of direct puts/deletes, or NULL */
 	uint64_t live_keys, live_bytes, peak_live_bytes; /* logical, when tracked */
 	bool live_tracked;              /* false once writes escaped one tracker */
+	struct kv_compaction_log *clog; /* the compaction_log key's file, or NULL */
 };
 
 /* lua_engine.c */

@@ -287,6 +287,7 @@ int lsm_flush(struct lsm *db)
 	struct kv_version_edit edit;
 	struct kv_version_view *view;
 	uint64_t t0, old_log_id = db->log_id, flushed_to = db->last_seq, old_flushed_seq;
+	uint64_t mem_entries = kv_memtable_count(mt), mem_bytes = kv_memtable_bytes(mt);
 	struct kv_iter *it;
 	int level = 0, r;
 
@@ -365,7 +366,8 @@ int lsm_flush(struct lsm *db)
 		struct kv_lsm_job_record rec = {
 			.start_ns = t0, .end_ns = kv_dev_now_ns(db->dev),
 			.strategy = db->strategy->ops->name, .trigger = "flush", .kind = "flush",
-			.output_level = level, .out_files = o.n, .out_bytes = o.bytes,
+			.output_level = level, .mem_entries = mem_entries, .mem_bytes = mem_bytes,
+			.out_files = o.n, .out_bytes = o.bytes,
 			.out_entries = o.entries, .entries_dropped = cc.dropped,
 			.tombstones_dropped = cc.tombstones_dropped,
 		};

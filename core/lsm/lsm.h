@@ -60,6 +60,7 @@ struct kv_lsm_job_record {
 	uint64_t in_files[KV_MAX_LEVELS];   /* inputs per level */
 	uint64_t in_bytes[KV_MAX_LEVELS];
 	uint64_t in_entries[KV_MAX_LEVELS];
+	uint64_t mem_entries, mem_bytes;    /* a flush's input: the memtable */
 	uint64_t out_files, out_bytes, out_entries;
 	uint64_t entries_dropped, tombstones_dropped;
 };

@@ -193,6 +193,29 @@ do
   os.execute("rm -rf '" .. dir .. "'")
 end
 
+-- the compaction log: one CSV row per job; LSM only; unwritable path
+do
+  local dir = H.tmpdir()
+  local file = dir .. "/jobs.csv"
+  do
+    local db <close> = lsmlab.open("lsm", { write_buffer_size = "16KiB", compaction_log = file })
+    for i = 1, 3000 do assert(db:put(("k%05d"):format(i % 700), ("v"):rep(50))) end
+  end
+  local header, rows = lsmlab.read_csv(file)
+  check(header[1] == "job" and header[7] == "kind" and #header == 17, "compaction log header")
+  local flushes = 0
+  for i, r in ipairs(rows) do
+    check(tonumber(r[1]) == i, "compaction log job numbers")
+    if r[7] == "flush" then flushes = flushes + 1 end
+  end
+  check(flushes >= 5 and #rows > flushes, "compaction log has flushes and merges")
+  raises(function() lsmlab.open("btree", { compaction_log = file }) end, { "btree" },
+    "compaction log on the B+ tree")
+  local db, msg = lsmlab.open("lsm", { compaction_log = dir .. "/none/x.csv" })
+  check(db == nil and msg:find(dir .. "/none/x.csv", 1, true), "compaction log bad path")
+  os.execute("rm -rf '" .. dir .. "'")
+end
+
 -- named workloads, custom mixes, event functions, callbacks
 do
   local db <close> = lsmlab.open("lsm", { write_buffer_size = "64KiB" })

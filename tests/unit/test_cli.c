@@ -576,6 +576,42 @@ static void test_bench_histogram_flag(void **state)
 	run_free(&r);
 }
 
+/* --compaction_log: a CSV row per job; the B+ tree and bad paths refused. */
+static void test_bench_compaction_log(void **state)
+{
+	char file[512], arg[600], bad[600];
+	struct run r;
+	FILE *f;
+	char line[1024];
+	int rows = 0;
+
+	(void)state;
+	snprintf(file, sizeof(file), "%s/jobs.csv", g_tmp);
+	snprintf(arg, sizeof(arg), "--compaction_log=%s", file);
+	run_lsmlab(&r, (const char *const[]){ "bench", "--num=20000", "--write_buffer_size=64KiB",
+			"--benchmarks=fillrandom", arg, NULL });
+	if (r.code != 0)
+		fail_msg("exit %d; stderr:\n%s", r.code, r.err);
+	expect_has(r.out, "Compaction log written to", "stdout");
+	run_free(&r);
+	f = fopen(file, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_int_equal(strncmp(line, "job,start_ns,end_ns,job_ns,strategy,trigger,kind,", 49), 0);
+	while (fgets(line, sizeof(line), f))
+		rows++;
+	fclose(f);
+	assert_true(rows > 10);
+	unlink(file);
+
+	expect_usage((const char *const[]){ "bench", "--engine=btree", "--num=100", arg, NULL }, 2,
+		     "compaction_log", "btree", NULL);
+	assert_int_equal(access(file, F_OK), -1);
+	snprintf(bad, sizeof(bad), "--compaction_log=%s/no/such/dir.csv", g_tmp);
+	expect_usage((const char *const[]){ "bench", "--num=100", bad, NULL }, 1,
+		     "no/such/dir.csv", NULL, NULL);
+}
+
 /* docs/metrics.md quotes every printed definition verbatim. */
 static void test_metrics_doc(void **state)
 {
@@ -698,6 +734,7 @@ int main(void)
 		cmocka_unit_test(test_bench_json),
 		cmocka_unit_test(test_bench_file_device),
 		cmocka_unit_test(test_bench_histogram_flag),
+		cmocka_unit_test(test_bench_compaction_log),
 		cmocka_unit_test(test_metrics_doc),
 		cmocka_unit_test(test_workload_replay_gen),
 	};
