@@ -216,6 +216,18 @@ do
   os.execute("rm -rf '" .. dir .. "'")
 end
 
+-- device counters sampled per interval: the SSD's free blocks over time
+do
+  local db <close> = lsmlab.open("lsm", { device = "ssd", preset = "tiny",
+    write_buffer_size = "256KiB" })
+  local free = {}
+  db:load("ycsb-a", { recordcount = 20000, interval_ops = 2000, on_interval = function()
+    free[#free + 1] = db:stats().device_report.free_blocks
+  end })
+  check(#free >= 10, "free-block samples")
+  check(free[1] > free[#free] and free[#free] > 0, "free blocks fall as the drive fills")
+end
+
 -- named workloads, custom mixes, event functions, callbacks
 do
   local db <close> = lsmlab.open("lsm", { write_buffer_size = "64KiB" })
