@@ -14,6 +14,19 @@
 -- (universal's size_ratio is a tolerance in percent, not a fan-out, so it is not
 -- used here.)
 --
+-- Expected (REFERENCE.md, "Closed-form costs"): with L = ceil(log_T(N E / M +
+-- 1)) levels, leveling rewrites an entry about (T-1)L/2 times and tiering
+-- (T-1)L/T times: tiering's WA falls as T grows, leveling's grows roughly
+-- linearly in T once L stops shrinking; SA for leveling ~ 1 + 1/T (falls with
+-- T), for tiering higher (REFERENCE.md: STCS up to ~2x plus transients), as up
+-- to T runs of the same key range wait to be merged. Small data sets sit on the steps
+-- of the ceiling, and L0 and partial compactions add a constant, so read the
+-- curves as trends, not fits.
+--
+-- Reading the figure: left, WA without WAL vs T (points: measured, dashed:
+-- closed forms + 1 for the flush; the steps are where L changes); right, SA at
+-- the end and at its peak vs T, with leveling's 1 + 1/T.
+--
 --   lsmlab run experiments/size_ratio_sweep.lua            # ~1 min
 --   lsmlab run experiments/size_ratio_sweep.lua --quick    # a few seconds
 local lsmlab = require "lsmlab"
@@ -24,7 +37,8 @@ local opt = lsmlab.options{
   "(YCSB load, 16-24 B keys, 100 B values), then N uniform overwrites; mem device.",
   {"quick", false, "a run of a few seconds (smaller data set, fewer ratios)"},
   {"records", 200000, "records loaded (quick: 20000)"},
-  {"ratios", {2, 3, 4, 6, 8, 10, 12, 16}, "size ratios T (quick: 2, 4, 8, 16)"},
+  {"ratios", {2, 3, 4, 6, 8, 10, 12, 16}, "size ratios T (quick: 2, 4, 8, 16)",
+    items = "int"},
   {"value_size", 100, "value bytes", type = "bytes"},
   {"seed", 301, "seed of every random choice"},
   {"out", "results/size_ratio_sweep", "output directory"},
@@ -103,51 +117,45 @@ local Lx = ("ceil(log(%.6g)/log(x))"):format(K)
 local image = lsmlab.plot{
   data = res, name = "size_ratio_sweep", x = "T", svg = opt.svg, layout = {1, 2},
   size = {1200, 520},
-  title = ("Size ratio sweep: %d random-order inserts + %d uniform overwrites, " ..
-    "write buffer %d KiB (dashed: closed forms, + 1 for the flush)"):format(records, records,
-    wbs // 1024),
+  title = ("Size ratio sweep: %d random inserts + %d overwrites, %d KiB write buffer " ..
+    "(dashed: closed forms)"):format(records, records, wbs // 1024),
   panels = {
     {title = "Write amplification without WAL", xlabel = "size ratio T",
       ylabel = "device / user bytes written", xrange = {1.5, ratios[#ratios] + 0.5},
-      key = "top left",
+      key = "top left Left reverse",
       series = {
         {y = "wa_no_wal", where = {mode = "leveling"}, title = "leveling, measured"},
         {y = "wa_no_wal", where = {mode = "tiering"}, title = "tiering, measured"},
-        {fn = ("(x-1)*%s/2+1"):format(Lx), title = "leveling closed form (T-1)L/2 + 1"},
-        {fn = ("(x-1)*%s/x+1"):format(Lx), title = "tiering closed form (T-1)L/T + 1"},
+        {fn = ("(x-1)*%s/2+1"):format(Lx), title = "leveling closed form (T-1)L/2 + 1",
+          color = 1},
+        {fn = ("(x-1)*%s/x+1"):format(Lx), title = "tiering closed form (T-1)L/T + 1",
+          color = 2},
       }},
     {title = "Space amplification", xlabel = "size ratio T",
       ylabel = "device / logical live bytes", xrange = {1.5, ratios[#ratios] + 0.5},
-      key = "top left",
+      key = "bottom right",
       series = {
         {y = "sa", where = {mode = "leveling"}, title = "leveling, end"},
         {y = "sa", where = {mode = "tiering"}, title = "tiering, end"},
         {y = "sa_peak", where = {mode = "leveling"}, title = "leveling, peak"},
         {y = "sa_peak", where = {mode = "tiering"}, title = "tiering, peak"},
-        {fn = "1+1/x", title = "leveling closed form 1 + 1/T"},
+        {fn = "1+1/x", title = "leveling closed form 1 + 1/T", color = 1},
       }},
   },
 }
 
-local summary = {
-  "# WA and SA vs size ratio",
-  "",
-  res.title .. ".",
-  "",
-  "Mapping of T: leveling = `leveled` with max_bytes_for_level_multiplier = T and",
-  "max_bytes_for_level_base = T x write buffer; tiering = `tiered` (STCS) with",
-  "min_threshold = max_threshold = T (T similar runs merge into one run T times larger).",
-  ("Closed forms (REFERENCE.md, \"Closed-form costs\"): leveling (T-1)L/2, tiering (T-1)L/T " ..
-    "rewrites per entry, plus 1 for the flush; L = ceil(log_T(N*E/M + 1)) with N = %d, " ..
-    "E = %.1f B (measured mean key + value), M = %d B. They are closed forms, not fits: " ..
-    "they count full merges and ignore the WAL, L0 and partial compactions."):format(
-    records, entry_bytes, wbs),
-  "Columns: results/README.md; how to read the figure: docs/experiments.md.",
-  "",
-  res:markdown(),
-  image and ("![size_ratio_sweep](%s)"):format(image:match("[^/]+$")) or
-    "(figure not rendered: gnuplot is missing; see size_ratio_sweep.gp)",
-  "",
+res:write_summary{
+  heading = "WA and SA vs size ratio",
+  text = {
+    "Mapping of T: leveling = `leveled` with max_bytes_for_level_multiplier = T and",
+    "max_bytes_for_level_base = T x write buffer; tiering = `tiered` (STCS) with",
+    "min_threshold = max_threshold = T (T similar runs merge into one run T times larger).",
+    ("Closed forms (REFERENCE.md, \"Closed-form costs\"): leveling (T-1)L/2, tiering " ..
+      "(T-1)L/T rewrites per entry, plus 1 for the flush; L = ceil(log_T(N*E/M + 1)) with " ..
+      "N = %d, E = %.1f B (measured mean key + value), M = %d B. They are closed forms, " ..
+      "not fits: they count full merges and ignore the WAL, L0 and partial " ..
+      "compactions."):format(records, entry_bytes, wbs),
+    "Columns: results/README.md; how to read the figure: docs/experiments.md.",
+  },
+  figures = {{"size_ratio_sweep", image}},
 }
-lsmlab.write_file(opt.out .. "/summary.md", table.concat(summary, "\n"))
-io.stdout:write(table.concat(summary, "\n"))

@@ -13,6 +13,9 @@
 -- from the default (boolean, number, string) unless given: "bool",
 -- "number" (1e6, 0x10), "int", "bytes" (4MiB, 1GB, 1e6), "duration" (10ms,
 -- 2s; the value is in ns), "string", "list" (comma-separated strings).
+-- A list may declare `items = TYPE` (each item parsed as that type, e.g.
+-- "int": --ratios=2,4,8 gives numbers); a string or list may declare
+-- `choices = {...}` (every value must be one of them; --help shows them).
 -- Arguments are --name=value (a bare --name is true for booleans, and
 -- --no-name is false); --help prints the description and every option
 -- and exits. A bad argument prints a message naming the option and what
@@ -72,6 +75,31 @@ function parsers.list(_, s)
   return t
 end
 
+-- a declared value (default or argument) parsed and checked: list items by
+-- d.items, strings and list items against d.choices
+local function check_value(d, v)
+  if d.type == "list" then
+    local out = {}
+    for i, item in ipairs(v) do
+      if d.items and type(item) == "string" then item = parsers[d.items](d.name, item) end
+      out[i] = item
+    end
+    v = out
+  end
+  if d.choices then
+    local allowed = {}
+    for _, c in ipairs(d.choices) do allowed[c] = true end
+    for _, item in ipairs(type(v) == "table" and v or {v}) do
+      if not allowed[item] then
+        local guess = type(item) == "string" and M.suggest(item, d.choices)
+        fail(("option '--%s': unknown value '%s'%s (%s)"):format(d.name, tostring(item),
+          guess and (" (did you mean '" .. guess .. "'?)") or "", table.concat(d.choices, "|")))
+      end
+    end
+  end
+  return v
+end
+
 local function infer_type(default)
   local ty = type(default)
   if ty == "boolean" then return "bool" end
@@ -104,8 +132,9 @@ local function usage(spec, decls)
   for _, d in ipairs(decls) do
     local left = ("--%s=%s"):format(d.name, d.type:upper())
     if d.type == "bool" then left = "--" .. d.name end
-    out[#out + 1] = ("  %-" .. width .. "s %s (default %s)"):format(left, d.doc,
-      d.shown_default)
+    local choices = d.choices and ("; one of " .. table.concat(d.choices, "|")) or ""
+    out[#out + 1] = ("  %-" .. width .. "s %s (default %s%s)"):format(left, d.doc,
+      d.shown_default, choices)
   end
   out[#out + 1] = ("  %-" .. width .. "s %s"):format("--help", "show this text")
   out[#out + 1] = "\nNumbers accept 1e6; sizes 4KiB, 64MiB, 1GB; durations 10us, 10ms, 2s, 1min."
@@ -130,14 +159,22 @@ function M.options(spec, args)
       error(("lsmlab.options: option '%s': unknown type '%s' (bool|number|int|bytes|" ..
         "duration|string|list)"):format(e[1], tostring(ty)), 2)
     end
+    if e.items ~= nil and (ty ~= "list" or not parsers[e.items] or e.items == "list") then
+      error(("lsmlab.options: option '%s': items = '%s' needs a list option and one of " ..
+        "bool|number|int|bytes|duration|string"):format(e[1], tostring(e.items)), 2)
+    end
+    if e.choices ~= nil and (type(e.choices) ~= "table" or #e.choices == 0) then
+      error(("lsmlab.options: option '%s': choices must be a non-empty list"):format(e[1]), 2)
+    end
     local d = { name = e[1], default = e[2], doc = e[3], type = ty,
-      shown_default = show(e[2]) }
+      shown_default = show(e[2]), items = e.items, choices = e.choices }
     if type(d.default) == "string" and ty ~= "string" then
       d.default = parsers[ty](d.name, d.default)
     elseif ty == "int" and type(d.default) == "number" then
       d.default = math.tointeger(d.default) or d.default
       d.shown_default = tostring(d.default)
     end
+    d.default = check_value(d, d.default)
     decls[#decls + 1] = d
     by_name[d.name] = d
     names[#names + 1] = d.name
@@ -174,7 +211,7 @@ function M.options(spec, args)
       end
       value = "true"
     end
-    values[d.name] = parsers[d.type](d.name, value)
+    values[d.name] = check_value(d, parsers[d.type](d.name, value))
   end
   -- the command line and the declared options, for results metadata
   M._script_args = args

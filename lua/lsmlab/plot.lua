@@ -21,9 +21,11 @@
 -- ends auto), key (gnuplot key placement, default "outside right top" for
 -- lines and "top left" for bars), series. A series: y (a column name),
 -- title, where (a table {column = value} selecting rows, for several lines
--- from one long table), or fn (a gnuplot expression in x, for closed-form
--- curves; lines only). The .csv is wide: the x column, then one column per
--- series named <where values>_<y header> (units kept).
+-- from one long table), style (overrides the panel's line style for this
+-- series, e.g. "points" for measurements beside a "lines" model), or fn (a
+-- gnuplot expression in x, for closed-form curves; lines only). The .csv is
+-- wide: the x column, then one column per series named <where values>_<y
+-- header> (units kept).
 --
 -- spec.svg = true (or LSMLAB_PLOT_FORMAT=svg) renders SVG instead of PNG.
 -- Without gnuplot (or with LSMLAB_NO_GNUPLOT=1) both files are written
@@ -97,6 +99,8 @@ local function range(r)
   if not r then return nil end
   return ("[%s:%s]"):format(r[1] and tostring(r[1]) or "*", r[2] and tostring(r[2]) or "*")
 end
+
+local line_styles = { linespoints = true, lines = true, points = true }
 
 function M.plot(spec)
   if type(spec) ~= "table" then error("bad argument #1 to 'plot' (table expected)", 2) end
@@ -233,6 +237,10 @@ function M.plot(spec)
       add(("set key %s"):format(p.key or "outside right top"))
       local with = style
       for i, s in ipairs(p.series) do
+        if s.style and not line_styles[s.style] then
+          error(("lsmlab.plot '%s': series style '%s' (linespoints|lines|points)"):format(
+            spec.name, tostring(s.style)), 2)
+        end
         if s.fn then
           plots[#plots + 1] = ("%s with lines lw 2 dt 2 lc %d title %s"):format(s.fn,
             s.color or i, quote_gp(s.title or s.fn))
@@ -240,7 +248,7 @@ function M.plot(spec)
           local xs_expr = numeric_x and "1" or "0"
           plots[#plots + 1] = ("%s using %s:%d%s with %s lw 2 pt 7 ps 1.2 lc %d title %s")
             :format(quote_gp(csv_name), xs_expr, s._col, numeric_x and "" or ":xtic(1)",
-              with, s.color or i, quote_gp(s.title or cols[s._col]))
+              s.style or with, s.color or i, quote_gp(s.title or cols[s._col]))
         end
       end
     end

@@ -308,6 +308,55 @@ function Results:markdown(names)
   return table.concat(out, "\n") .. "\n"
 end
 
+-- res:write_summary{heading, text, columns, after, figures} -> path
+-- Writes <dir>/summary.md and prints it to stdout: "# heading", the results'
+-- title, the `text` lines, the Markdown table of `columns` (default: all),
+-- the `after` lines, then per figure {name, image} (image: what lsmlab.plot
+-- returned; nil without gnuplot) a Markdown image link, or a note that the
+-- figure was not rendered and how to render its name.gp.
+function Results:write_summary(spec)
+  if type(spec) ~= "table" or type(spec.heading) ~= "string" then
+    error("bad argument #1 to 'write_summary' (table with a 'heading' expected)", 2)
+  end
+  local out = { "# " .. spec.heading, "" }
+  if self.title then
+    out[#out + 1] = self.title .. "."
+    out[#out + 1] = ""
+  end
+  local function append(lines, what)
+    if lines == nil then return end
+    if type(lines) ~= "table" then
+      error(("write_summary: '%s' must be a list of lines"):format(what), 3)
+    end
+    for _, l in ipairs(lines) do out[#out + 1] = l end
+    out[#out + 1] = ""
+  end
+  append(spec.text, "text")
+  for _, n in ipairs(spec.columns or {}) do
+    if not self.by_name[n] then
+      error(("write_summary: unknown column '%s'"):format(tostring(n)), 2)
+    end
+  end
+  out[#out + 1] = self:markdown(spec.columns)
+  append(spec.after, "after")
+  for i, f in ipairs(spec.figures or {}) do
+    if type(f) ~= "table" or type(f[1]) ~= "string" then
+      error(("write_summary: figure %d must be {name, image}"):format(i), 2)
+    end
+    if f[2] then
+      out[#out + 1] = ("![%s](%s)"):format(f[1], f[2]:match("[^/]+$"))
+    else
+      out[#out + 1] = ("(figure not rendered: gnuplot is missing; render it with " ..
+        "`cd %s && gnuplot %s.gp`)"):format(self.dir, f[1])
+    end
+    out[#out + 1] = ""
+  end
+  local text = table.concat(out, "\n")
+  local path = M.write_file(self.dir .. "/summary.md", text)
+  io.stdout:write(text)
+  return path
+end
+
 -- helpers ----------------------------------------------------------------
 
 -- lsmlab.write_file(path, text): create the directory, write, raise on failure.

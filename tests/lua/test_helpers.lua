@@ -46,6 +46,36 @@ check(code == 2 and out:find("unknown option '--nmu' (did you mean '--num'?)", 1
 code, out = H.sh(("%s run %s --wbs=lots"):format(H.bin, script))
 check(code == 2 and out:find("--wbs", 1, true) and out:find("not a size", 1, true),
   "bad value: " .. out)
+-- typed list items and choices: parsed, checked, shown in --help
+local typed = tmp .. "/typed.lua"
+H.write(typed, [[
+local lsmlab = require "lsmlab"
+local o = lsmlab.options{"Typed lists.", {"bits", {"0", "10"}, "bits", items = "int"},
+  {"mode", "fast", "mode", choices = {"fast", "slow"}},
+  {"engines", {"lsm"}, "engines", choices = {"lsm", "btree"}}}
+print(("bits=%s,%s %s %s %s"):format(math.type(o.bits[1]), o.bits[#o.bits] + 1, o.mode,
+  #o.engines, o.engines[#o.engines]))
+]])
+code, out = H.sh(("%s run %s"):format(H.bin, typed))
+check(code == 0 and out:find("bits=integer,11 fast 1 lsm", 1, true), "typed defaults: " .. out)
+code, out = H.sh(("%s run %s --bits=1,2,3 --mode=slow --engines=btree,lsm"):format(H.bin,
+  typed))
+check(code == 0 and out:find("bits=integer,4 slow 2 lsm", 1, true), "typed args: " .. out)
+code, out = H.sh(("%s run %s --bits=1,x"):format(H.bin, typed))
+check(code == 2 and out:find("option '--bits': 'x' is not a number", 1, true),
+  "bad list item: " .. out)
+code, out = H.sh(("%s run %s --engines=lsm,foo"):format(H.bin, typed))
+check(code == 2 and out:find("option '--engines': unknown value 'foo' (lsm|btree)", 1, true),
+  "bad choice: " .. out)
+code, out = H.sh(("%s run %s --engines=btre"):format(H.bin, typed))
+check(code == 2 and out:find("unknown value 'btre' (did you mean 'btree'?)", 1, true),
+  "choice suggestion: " .. out)
+code, out = H.sh(("%s run %s --mode=medium"):format(H.bin, typed))
+check(code == 2 and out:find("unknown value 'medium' (fast|slow)", 1, true), "bad choice: " .. out)
+code, out = H.sh(("%s run %s --help"):format(H.bin, typed))
+check(code == 0 and out:find("one of fast|slow", 1, true), "choices in --help: " .. out)
+raises(function() lsmlab.options({"x", {"n", 1, "n", items = "int"}}, {}) end,
+  {"items = 'int' needs a list option"}, "items on a non-list")
 
 -- a failing script: file:line and a traceback, exit 1
 local bad = tmp .. "/bad.lua"
@@ -105,6 +135,21 @@ check(json:find('"wa_x": 1.5', 1, true) and json:find('"wa_x": null', 1, true) a
   json:find('"seed": 5', 1, true), "json rows")
 local md = res:markdown{"config", "wa"}
 check(md:find("| config | wa_x |", 1, true) and md:find("| b | n/a |", 1, true), "markdown")
+-- write_summary: heading, title, text, table, notes, a figure link or how to render it
+local real_stdout = io.stdout
+io.stdout = {write = function() end}
+local spath = res:write_summary{heading = "Demo", text = {"Some text."}, columns = {"config",
+  "wa"}, after = {"- a note"}, figures = {{"fig", tmp .. "/res/fig.png"}, {"nofig", nil}}}
+io.stdout = real_stdout
+local sum = H.read(spath) or ""
+check(spath == tmp .. "/res/summary.md" and sum:find("^# Demo\n\na test%.\n\nSome text%.\n\n" ..
+  "| config | wa_x |") and sum:find("- a note", 1, true) and sum:find("![fig](fig.png)", 1, true)
+  and sum:find("gnuplot nofig.gp", 1, true) and not sum:find("lat_ns", 1, true),
+  "write_summary: " .. sum)
+raises(function() res:write_summary{heading = "x", columns = {"nope"}} end,
+  {"unknown column 'nope'"}, "write_summary unknown column")
+raises(function() res:write_summary{heading = "x", figures = {"fig"}} end,
+  {"figure 1 must be {name, image}"}, "write_summary bad figure")
 
 -- sweep -----------------------------------------------------------------
 local sw = lsmlab.sweep{{"strategy", {"leveled", "tiered"}}, {"ratio", {2, 4, 8}}}
@@ -140,6 +185,16 @@ check(H.read(tmp .. "/plot/nognu.gp") and H.read(tmp .. "/plot/nognu.csv"), "no 
 local pcsv = H.read(tmp .. "/plot/nognu.csv")
 check(pcsv:find("ratio,leveled_wa_x,tiered_wa_x", 1, true) and pcsv:find("\n8,8,2.4", 1, true),
   "plot csv is wide with units: " .. pcsv)
+-- a series may override the panel's style; an unknown style is an error
+lsmlab.plot{data = pres, name = "styled", x = "ratio", dir = tmp .. "/plot", svg = true,
+  series = {{y = "wa", where = {strategy = "leveled"}, style = "points"},
+    {y = "wa", where = {strategy = "tiered"}}}}
+local sgp = H.read(tmp .. "/plot/styled.gp") or ""
+check(sgp:find("with points", 1, true) and sgp:find("with linespoints", 1, true),
+  "series style overrides the panel's: " .. sgp)
+raises(function() lsmlab.plot{data = pres, name = "badstyle", x = "ratio", dir = tmp .. "/plot",
+  series = {{y = "wa", style = "bogus"}}} end, {"series style 'bogus'", "points"},
+  "bad series style")
 if nog ~= "1" and os.execute("command -v gnuplot >/dev/null 2>&1") then
   img = plot("withgnu")
   check(img and H.read(img) and #H.read(img) > 1000, "png rendered")
