@@ -772,6 +772,29 @@ int kv_dev_read(struct kv_file *f, uint64_t off, void *buf, size_t len)
 	return KV_OK;
 }
 
+int kv_dev_map(struct kv_file *f, uint64_t off, size_t len, const void **out)
+{
+	struct kv_device *dev;
+	int rc;
+
+	assert(f && f->dev && out && off <= UINT64_MAX - len);
+	dev = f->dev;
+	*out = NULL;
+	if (!dev->ops->map || len == 0)
+		return KV_ENOTSUP;
+	rc = dev->ops->map(dev, f->impl, off, len, out);
+	if (rc == KV_ENOTSUP)
+		return rc;
+	if (rc != KV_OK)
+		return failed(dev, rc, "read", f->name);
+	assert(*out);
+	if (dev->stats_enabled) {
+		dev->stats.kind[f->kind].reads++;
+		dev->stats.kind[f->kind].bytes_read += len;
+	}
+	return KV_OK;
+}
+
 int kv_dev_append(struct kv_file *f, const void *buf, size_t len)
 {
 	struct file_handle *h = handle_of(f);

@@ -96,6 +96,13 @@ struct kv_device_ops {
 	   cb is called once per (name, value). */
 	void (*report)(struct kv_device *dev,
 		       void (*cb)(void *ud, const char *name, double value), void *ud);
+	/* Optional (NULL: never). A read without a copy: *out points at the
+	   bytes [off, off + len) in the device's own read-only view of the
+	   file, valid until close_file of @f as long as no handle shrinks
+	   the file. KV_ENOTSUP (no message) when the device has no view of
+	   that range; reading past the end fails as in read(). */
+	int (*map)(struct kv_device *dev, struct kv_dev_file *f, uint64_t off, size_t len,
+		   const void **out);
 };
 
 /* Per file kind I/O counters kept by the wrapper. */
@@ -161,6 +168,15 @@ int kv_dev_list(struct kv_device *dev, void (*cb)(void *ud, const char *name), v
 int kv_dev_stat(struct kv_device *dev, const char *name, uint64_t *size);
 
 int kv_dev_read(struct kv_file *f, uint64_t off, void *buf, size_t len);
+/*
+ * Read [off, off + len) without copying it: *out points into the device's
+ * view of the file (ops->map), valid until kv_dev_close_file(f) provided
+ * no handle shrinks the file meanwhile. Counted exactly as kv_dev_read of
+ * the same range. KV_ENOTSUP (nothing counted, no message) when the device
+ * offers no view of this range: use kv_dev_read. Other errors as
+ * kv_dev_read.
+ */
+int kv_dev_map(struct kv_file *f, uint64_t off, size_t len, const void **out);
 int kv_dev_append(struct kv_file *f, const void *buf, size_t len);
 int kv_dev_write(struct kv_file *f, uint64_t off, const void *buf, size_t len);
 int kv_dev_sync(struct kv_file *f);

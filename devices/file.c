@@ -9,6 +9,12 @@
  *     on finding the end of the file.
  *  3. Messages name the full path: "file device: pwrite '/dir/000012.sst'
  *     at offset 4096: No space left on device".
+ *  4. maps lists the handle's read-only MAP_SHARED mappings of the file,
+ *     newest first; each maps [0, map_bytes) of it, and bytes below
+ *     mapped_size (a size the file had, and still has, since writers do
+ *     not shrink files that are being read, core/device.h) are readable
+ *     through the newest. Older mappings stay until close_file, because
+ *     views handed out earlier point into them. At most MAX_MAPS.
  */
 #include "devices/file.h"
 
@@ -19,6 +25,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +34,7 @@
 
 struct file_options {
 	bool fsync;
+	bool mmap;
 };
 
 struct file_device {
@@ -36,10 +44,22 @@ struct file_device {
 	int dir_fd;
 };
 
+/* One mapping of a file (invariant 4). */
+struct file_map {
+	void *addr;
+	size_t map_bytes;
+	uint64_t mapped_size;
+	struct file_map *older;
+};
+
+#define MAX_MAPS 16
+
 struct kv_dev_file {
 	int fd;
 	uint64_t end;
 	char *name; /* KV_MEM_DEVICE, for messages */
+	struct file_map *maps;
+	int nmaps;
 };
 
 static const struct kv_option file_options_table[] = {
@@ -51,6 +71,15 @@ static const struct kv_option file_options_table[] = {
 		.doc = "fdatasync on sync and fsync the directory on create/remove/rename "
 		       "(false: nothing is durable; for benchmarks only)",
 		.offset = offsetof(struct file_options, fsync),
+	},
+	{
+		.name = "mmap",
+		.type = KV_OPT_BOOL,
+		.def = "true",
+		.unit = "",
+		.doc = "serve kv_dev_map (reads without a copy, e.g. SSTable blocks) from "
+		       "read-only mappings of the files (false: KV_ENOTSUP, callers use pread)",
+		.offset = offsetof(struct file_options, mmap),
 	},
 	{ .name = NULL },
 };
@@ -230,6 +259,13 @@ static int file_open_file(struct kv_device *dev, const char *name, struct kv_dev
 static void file_close_file(struct kv_device *dev, struct kv_dev_file *f)
 {
 	(void)dev;
+	while (f->maps) {
+		struct file_map *m = f->maps;
+
+		f->maps = m->older;
+		munmap(m->addr, m->map_bytes);
+		kv_free(KV_MEM_DEVICE, m, sizeof(*m));
+	}
 	close(f->fd);
 	kv_strfree(KV_MEM_DEVICE, f->name);
 	kv_free(KV_MEM_DEVICE, f, sizeof(*f));
@@ -346,6 +382,60 @@ static int file_read(struct kv_device *dev, struct kv_dev_file *f, uint64_t off,
 	return KV_OK;
 }
 
+/*
+ * A view of [off, off + len) in a mapping of the file. A range beyond
+ * what the newest mapping covers maps the file again at its current size
+ * plus half (so a growing file is not remapped at every read); reading
+ * past the end of the file fails like file_read. KV_ENOTSUP when the
+ * option mmap is off, mmap is refused or MAX_MAPS is reached.
+ */
+static int file_map(struct kv_device *dev, struct kv_dev_file *f, uint64_t off, size_t len,
+		    const void **out)
+{
+	struct file_device *d = fdev(dev);
+	struct file_map *m = f->maps;
+	struct stat st;
+	uint64_t want;
+
+	assert(handle_check(f));
+	if (!d->opt.mmap)
+		return KV_ENOTSUP;
+	if (m && off + len <= m->mapped_size) {
+		*out = (const char *)m->addr + off;
+		return KV_OK;
+	}
+	if (fstat(f->fd, &st) != 0)
+		return sys_fail(d, errno, false, "fstat", f->name);
+	if (off + len > (uint64_t)st.st_size)
+		return past_end(d, f, off, len);
+	if (m && (uint64_t)st.st_size <= m->map_bytes) {
+		/* The file grew inside the mapping's reach. */
+		m->mapped_size = (uint64_t)st.st_size;
+		*out = (const char *)m->addr + off;
+		return KV_OK;
+	}
+	if (f->nmaps >= MAX_MAPS)
+		return KV_ENOTSUP;
+	want = (uint64_t)st.st_size + (f->nmaps ? (uint64_t)st.st_size / 2 : 0);
+	if (want > SIZE_MAX / 2)
+		return KV_ENOTSUP;
+	m = kv_malloc(KV_MEM_DEVICE, sizeof(*m));
+	if (!m)
+		return KV_ENOTSUP;
+	m->addr = mmap(NULL, (size_t)want, PROT_READ, MAP_SHARED, f->fd, 0);
+	if (m->addr == MAP_FAILED) {
+		kv_free(KV_MEM_DEVICE, m, sizeof(*m));
+		return KV_ENOTSUP;
+	}
+	m->map_bytes = (size_t)want;
+	m->mapped_size = (uint64_t)st.st_size;
+	m->older = f->maps;
+	f->maps = m;
+	f->nmaps++;
+	*out = (const char *)m->addr + off;
+	return KV_OK;
+}
+
 /* pwrite all of buf at off; on failure *done says how much got written. */
 static int write_all(struct file_device *d, struct kv_dev_file *f, uint64_t off,
 		     const void *buf, size_t len, size_t *done)
@@ -415,6 +505,8 @@ static int file_truncate(struct kv_device *dev, struct kv_dev_file *f, uint64_t 
 	if (rc != 0)
 		return sys_fail_at(fdev(dev), errno, "ftruncate", f->name, len);
 	f->end = len;
+	if (f->maps && f->maps->mapped_size > len)
+		f->maps->mapped_size = len;
 	return KV_OK;
 }
 
@@ -451,4 +543,5 @@ const struct kv_device_ops kv_file_device_ops = {
 	.trim = NULL,
 	.now_ns = file_now_ns,
 	.report = NULL,
+	.map = file_map,
 };

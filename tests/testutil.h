@@ -92,4 +92,10 @@ struct tu_entry {
 
 struct kv_iter *tu_array_iter_new(const struct tu_entry *entries, size_t n, long fail_after);
 
+/*
+ * Remove @dir and everything below it (no links followed), ignoring
+ * errors: for test teardown of temporary directories.
+ */
+void tu_remove_tree(const char *dir);
+
 #endif

@@ -287,13 +287,19 @@ int bt_pager_read(struct bt_pager *pg, uint32_t id, char *buf, unsigned want_typ
 		  struct kv_err *err)
 {
 	uint32_t s = id < pg->nlogical ? pg->map[id] : 0;
+	const void *view;
 	int r;
 
 	if (s == 0)
 		return kv_err_set(err, KV_ECORRUPT,
 				  "btree file '%s': reference to page %" PRIu32
 				  ", which is not in the page map", BT_PAGES_FILE, id);
-	r = kv_dev_read(pg->pages, slot_off(pg, s), buf, pg->page_bytes);
+	/* A view of the page where the device has one (no read call), else a read. */
+	r = kv_dev_map(pg->pages, slot_off(pg, s), pg->page_bytes, &view);
+	if (r == KV_OK)
+		memcpy(buf, view, pg->page_bytes);
+	else if (r == KV_ENOTSUP)
+		r = kv_dev_read(pg->pages, slot_off(pg, s), buf, pg->page_bytes);
 	if (r != KV_OK)
 		return kv_err_set(err, r, "btree file '%s': read of page %" PRIu32
 				  " at offset %" PRIu64 ": %s", BT_PAGES_FILE, id,

@@ -15,6 +15,10 @@
  *  5. Between public calls, usage <= capacity or the LRU list is empty.
  *  6. A detached entry (not in the table) has refs > 0; it is freed when
  *     its last handle is released.
+ *  7. owned is data (the cache frees it) or NULL (borrowed bytes, which
+ *     the inserter keeps valid until it erases the file).
+ *  8. spare holds nspare <= MAX_SPARE freed entry structs for reuse, so
+ *     an insert that evicts allocates nothing in the steady state.
  */
 #include "core/lsm/block_cache.h"
 
@@ -25,10 +29,12 @@
 #include "core/alloc.h"
 
 #define MIN_BUCKETS 64
+#define MAX_SPARE 64
 
 struct kv_cache_handle {
 	uint64_t file_id, off, hash;
-	char *data;
+	const char *data;
+	char *owned;
 	size_t len;
 	size_t charge;
 	uint32_t refs;
@@ -45,6 +51,8 @@ struct kv_block_cache {
 	size_t nbuckets;
 	struct kv_cache_handle **buckets;
 	struct kv_cache_handle lru; /* sentinel: lru.lru_next is the oldest */
+	struct kv_cache_handle *spare; /* chained through chain */
+	size_t nspare;
 	uint64_t hits, misses, inserts, evictions, erased;
 };
 
@@ -58,7 +66,7 @@ static bool cache_check(const struct kv_block_cache *c)
 		return false;
 	if (c->pinned > c->usage / KV_BLOCK_CACHE_ENTRY_OVERHEAD)
 		return false;
-	return true;
+	return c->nspare <= MAX_SPARE;
 }
 
 static uint64_t key_hash(uint64_t file_id, uint64_t off)
@@ -92,8 +100,31 @@ static void entry_free(struct kv_block_cache *c, struct kv_cache_handle *e)
 {
 	assert(c->usage >= e->charge);
 	c->usage -= e->charge;
-	kv_free(KV_MEM_BLOCK_CACHE, e->data, e->len);
+	if (e->owned)
+		kv_free(KV_MEM_BLOCK_CACHE, e->owned, e->len);
+	if (c->nspare < MAX_SPARE) {
+		e->chain = c->spare;
+		c->spare = e;
+		c->nspare++;
+		return;
+	}
 	kv_free(KV_MEM_BLOCK_CACHE, e, sizeof(*e));
+}
+
+static struct kv_cache_handle *entry_alloc(struct kv_block_cache *c)
+{
+	struct kv_cache_handle *e = c->spare;
+
+	if (e) {
+		c->spare = e->chain;
+		c->nspare--;
+	} else {
+		e = kv_malloc(KV_MEM_BLOCK_CACHE, sizeof(*e));
+		if (!e)
+			return NULL;
+	}
+	memset(e, 0, sizeof(*e));
+	return e;
 }
 
 void kv_block_cache_free(struct kv_block_cache *c)
@@ -111,6 +142,12 @@ void kv_block_cache_free(struct kv_block_cache *c)
 			entry_free(c, e);
 			e = next;
 		}
+	}
+	while (c->spare) {
+		struct kv_cache_handle *e = c->spare;
+
+		c->spare = e->chain;
+		kv_free(KV_MEM_BLOCK_CACHE, e, sizeof(*e));
 	}
 	kv_free(KV_MEM_BLOCK_CACHE, c->buckets, c->nbuckets * sizeof(*c->buckets));
 	kv_free(KV_MEM_BLOCK_CACHE, c, sizeof(*c));
@@ -210,23 +247,25 @@ struct kv_cache_handle *kv_block_cache_lookup(struct kv_block_cache *c, uint64_t
 	return e;
 }
 
-struct kv_cache_handle *kv_block_cache_insert(struct kv_block_cache *c, uint64_t file_id,
-					      uint64_t off, char *data, size_t len)
+/* Insert @data (owned by the cache iff @owned) and return it pinned. */
+static struct kv_cache_handle *insert(struct kv_block_cache *c, uint64_t file_id, uint64_t off,
+				      const char *data, char *owned, size_t len)
 {
 	struct kv_cache_handle *e, **pp;
 
 	assert(cache_check(c));
-	assert(data && len >= 1);
-	e = kv_malloc(KV_MEM_BLOCK_CACHE, sizeof(*e));
+	assert(data && len >= 1 && (!owned || owned == data));
+	e = entry_alloc(c);
 	if (!e) {
-		kv_free(KV_MEM_BLOCK_CACHE, data, len);
+		if (owned)
+			kv_free(KV_MEM_BLOCK_CACHE, owned, len);
 		return NULL;
 	}
-	memset(e, 0, sizeof(*e));
 	e->file_id = file_id;
 	e->off = off;
 	e->hash = key_hash(file_id, off);
 	e->data = data;
+	e->owned = owned;
 	e->len = len;
 	e->charge = len + KV_BLOCK_CACHE_ENTRY_OVERHEAD;
 	e->refs = 1;
@@ -248,6 +287,19 @@ struct kv_cache_handle *kv_block_cache_insert(struct kv_block_cache *c, uint64_t
 	evict(c);
 	assert(cache_check(c));
 	return e;
+}
+
+struct kv_cache_handle *kv_block_cache_insert(struct kv_block_cache *c, uint64_t file_id,
+					      uint64_t off, char *data, size_t len)
+{
+	return insert(c, file_id, off, data, data, len);
+}
+
+struct kv_cache_handle *kv_block_cache_insert_borrowed(struct kv_block_cache *c,
+						       uint64_t file_id, uint64_t off,
+						       const char *data, size_t len)
+{
+	return insert(c, file_id, off, data, NULL, len);
 }
 
 const char *kv_block_cache_handle_data(const struct kv_cache_handle *h)

@@ -65,6 +65,17 @@ struct kv_cache_handle *kv_block_cache_lookup(struct kv_block_cache *c, uint64_t
 struct kv_cache_handle *kv_block_cache_insert(struct kv_block_cache *c, uint64_t file_id,
 					      uint64_t off, char *data, size_t len);
 
+/*
+ * As kv_block_cache_insert, but the cache does not own @data: the caller
+ * keeps the bytes valid and unchanged until it has called
+ * kv_block_cache_erase_file(c, @file_id) and released every handle of
+ * that file (for blocks read in place from a mapped file). Charged like
+ * an owned entry. NULL on ENOMEM.
+ */
+struct kv_cache_handle *kv_block_cache_insert_borrowed(struct kv_block_cache *c,
+						       uint64_t file_id, uint64_t off,
+						       const char *data, size_t len);
+
 /* The cached bytes of a pinned handle (borrowed until release). */
 const char *kv_block_cache_handle_data(const struct kv_cache_handle *h);
 size_t kv_block_cache_handle_len(const struct kv_cache_handle *h);

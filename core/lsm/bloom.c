@@ -2,8 +2,11 @@
  * core/lsm/bloom.c - Bloom filter build and probe (docs/formats.md).
  *
  * Probe i of hash h tests bit (h1 + i * h2) mod nbits with h1 = low 32
- * bits, h2 = high 32 bits, in 64-bit arithmetic: both the writer and the
- * reader use probe_bit(), so they cannot drift apart.
+ * bits, h2 = high 32 bits, in 64-bit arithmetic. Both the writer and the
+ * reader walk that sequence with struct probe_seq, which needs two
+ * divisions per key instead of one per probe: (h1 + i * h2) mod n =
+ * (h1 mod n + i * (h2 mod n)) mod n, each step adding h2 mod n and
+ * subtracting n at most once.
  */
 #include "core/lsm/bloom.h"
 
@@ -57,11 +60,23 @@ size_t kv_bloom_filter_bytes(uint64_t nkeys, uint32_t bits_per_key)
 	return (size_t)m + 1;
 }
 
-static inline uint64_t probe_bit(uint64_t h, unsigned i, uint64_t nbits)
-{
-	uint64_t h1 = h & 0xffffffffu, h2 = h >> 32;
+/* The probe sequence of one hash: bit is the current probe's bit. */
+struct probe_seq {
+	uint64_t bit, step, nbits;
+};
 
-	return (h1 + (uint64_t)i * h2) % nbits;
+static inline void probe_start(struct probe_seq *p, uint64_t h, uint64_t nbits)
+{
+	p->bit = (h & 0xffffffffu) % nbits;
+	p->step = (h >> 32) % nbits;
+	p->nbits = nbits;
+}
+
+static inline void probe_next(struct probe_seq *p)
+{
+	p->bit += p->step;
+	if (p->bit >= p->nbits)
+		p->bit -= p->nbits;
 }
 
 int kv_bloom_build(const uint64_t *hashes, size_t n, uint32_t bits_per_key,
@@ -81,11 +96,11 @@ int kv_bloom_build(const uint64_t *hashes, size_t n, uint32_t bits_per_key,
 	memset(bits, 0, total - 1);
 	nbits = (uint64_t)(total - 1) * 8;
 	for (size_t j = 0; j < n; j++) {
-		for (unsigned i = 0; i < k; i++) {
-			uint64_t b = probe_bit(hashes[j], i, nbits);
+		struct probe_seq p;
 
-			bits[b / 8] |= (unsigned char)(1u << (b % 8));
-		}
+		probe_start(&p, hashes[j], nbits);
+		for (unsigned i = 0; i < k; i++, probe_next(&p))
+			bits[p.bit / 8] |= (unsigned char)(1u << (p.bit % 8));
 	}
 	bits[total - 1] = (unsigned char)k;
 	out->len += total;
@@ -109,11 +124,11 @@ int kv_bloom_parse(struct kv_bloom *f, const char *data, size_t len)
 
 bool kv_bloom_may_contain(const struct kv_bloom *f, uint64_t h)
 {
-	for (unsigned i = 0; i < f->k; i++) {
-		uint64_t b = probe_bit(h, i, f->nbits);
+	struct probe_seq p;
 
-		if (!(f->bits[b / 8] & (1u << (b % 8))))
+	probe_start(&p, h, f->nbits);
+	for (unsigned i = 0; i < f->k; i++, probe_next(&p))
+		if (!(f->bits[p.bit / 8] & (1u << (p.bit % 8))))
 			return false;
-	}
 	return true;
 }

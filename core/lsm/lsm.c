@@ -38,6 +38,10 @@ static const struct kv_option lsm_options_table[] = {
 	  "keys between restart points in a data block", NULL, OPT(restart_interval) },
 	{ "bloom_bits_per_key", KV_OPT_INT, "10", 0, 64, "bits",
 	  "Bloom filter bits per key (0: no filter)", NULL, OPT(bloom_bits_per_key) },
+	{ "memtable_bloom_size_ratio", KV_OPT_DOUBLE, "0.02", 0, 0.25, "",
+	  "bytes of the memtable's in-memory Bloom filter / write_buffer_size, probed before "
+	  "searching the memtable (RocksDB memtable_prefix_bloom_size_ratio with whole-key "
+	  "filtering); 0: none", NULL, OPT(memtable_bloom_size_ratio) },
 	{ "block_cache_size", KV_OPT_BYTES, "8MiB", 0, 1099511627776.0, "bytes",
 	  "LRU block cache budget (0: no cache)", NULL, OPT(block_cache_size) },
 	{ "ttl", KV_OPT_DURATION, "0", 0, 1e19, "ns",
@@ -111,6 +115,7 @@ void lsm_mem_unref(struct lsm_mem *m)
 {
 	if (m && --m->refs == 0) {
 		kv_memtable_destroy(m->mt);
+		kv_mem_filter_free(&m->filter);
 		kv_free(KV_MEM_MEMTABLE, m, sizeof(*m));
 	}
 }
@@ -127,10 +132,26 @@ int lsm_new_memtable(struct lsm *db, struct kv_err *err)
 		kv_free(KV_MEM_MEMTABLE, m, sizeof(*m));
 		return r;
 	}
+	if (kv_mem_filter_init(&m->filter, (size_t)((double)db->opts.write_buffer_size *
+						    db->opts.memtable_bloom_size_ratio)) !=
+	    KV_OK) {
+		kv_memtable_destroy(m->mt);
+		kv_free(KV_MEM_MEMTABLE, m, sizeof(*m));
+		return kv_err_set(err, KV_ENOMEM, "memtable Bloom filter: out of memory");
+	}
 	m->refs = 1;
 	lsm_mem_unref(db->mem);
 	db->mem = m;
 	return KV_OK;
+}
+
+/* Put into the current memtable and its filter. */
+static int mem_put(struct lsm *db, struct kv_slice key, struct kv_slice value,
+		   const struct kv_entry_meta *m)
+{
+	if (kv_mem_filter_enabled(&db->mem->filter))
+		kv_mem_filter_add(&db->mem->filter, kv_sst_key_hash(key));
+	return kv_memtable_put(db->mem->mt, key, value, m);
 }
 
 /* ---- recovery ---- */
@@ -275,7 +296,7 @@ static int replay_record(void *ud, struct kv_slice payload)
 									   : KV_KIND_DELETE };
 		if (op.seq <= rc->durable_seq)
 			continue; /* already in an SSTable */
-		r = kv_memtable_put(db->mem->mt, op.key, op.value, &m);
+		r = mem_put(db, op.key, op.value, &m);
 		if (r != KV_OK)
 			return kv_err_set(&db->base.err, r, "WAL replay: memtable put failed");
 		if (op.seq > db->last_seq)
@@ -554,7 +575,7 @@ static int lsm_write(struct lsm *db, struct kv_slice key, struct kv_slice value,
 			return lsm_set_bg_error(db, r, &cause);
 		}
 	}
-	r = kv_memtable_put(db->mem->mt, key, value, &m);
+	r = mem_put(db, key, value, &m);
 	if (r != KV_OK) {
 		struct kv_err cause;
 		kv_err_set(&cause, r, "memtable put failed");
@@ -612,7 +633,15 @@ static int lsm_get(struct kv_engine *e, struct kv_slice key, struct kv_slice *va
 	int r;
 
 	db->reads.gets++;
-	r = kv_memtable_get(db->mem->mt, key, &v, &m);
+	if (kv_mem_filter_enabled(&db->mem->filter)) {
+		hash = kv_sst_key_hash(key);
+		hashed = true;
+		r = kv_mem_filter_may_contain(&db->mem->filter, hash)
+			    ? kv_memtable_get(db->mem->mt, key, &v, &m)
+			    : KV_NOTFOUND;
+	} else {
+		r = kv_memtable_get(db->mem->mt, key, &v, &m);
+	}
 	if (r == KV_OK) {
 		db->reads.memtable_hits++;
 		if (m.kind == KV_KIND_DELETE || lsm_expired(db, m.ts_ns, now))
@@ -704,6 +733,7 @@ static void lsm_report(struct kv_engine *e,
 		   ((double)kv_memtable_bytes(db->mem->mt) -
 		    (double)(db->mem->mt->key_bytes + db->mem->mt->value_bytes)) /
 			   (double)kv_memtable_count(db->mem->mt));
+	cb(ud, "memtable_filter_bytes", (double)db->mem->filter.raw_bytes);
 	cb(ud, "wal_bytes_current", (double)wal_bytes);
 	cb(ud, "sst_files", (double)db->version.nfiles);
 	cb(ud, "sst_bytes", (double)db->version.bytes);

@@ -23,6 +23,7 @@
 #include "core/engine.h"
 #include "core/lsm/lsm.h"
 #include "core/lsm/manifest.h"
+#include "core/lsm/mem_filter.h"
 #include "core/lsm/sstable.h"
 #include "core/lsm/strategy.h"
 #include "core/lsm/version.h"
@@ -43,6 +44,7 @@ struct lsm_options {
 	uint64_t block_size;
 	int64_t restart_interval;
 	int64_t bloom_bits_per_key;
+	double memtable_bloom_size_ratio;
 	uint64_t block_cache_size;
 	uint64_t ttl_ns;
 	uint64_t manual_compaction_file_size;
@@ -52,9 +54,11 @@ struct lsm_options {
 	char strategy[KV_OPT_STRING_BYTES];
 };
 
-/* A memtable shared by the engine and open scans. */
+/* A memtable shared by the engine and open scans, with the Bloom filter
+   of every key put into it (disabled when memtable_bloom_size_ratio = 0). */
 struct lsm_mem {
 	struct kv_memtable *mt;
+	struct kv_mem_filter filter;
 	int refs;
 };
 

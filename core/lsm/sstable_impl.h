@@ -11,6 +11,10 @@
  *  2. has_filter iff the footer's filter handle is present; bloom then
  *     points into filter_data (filter_len bytes, trailer included).
  *  3. props.file_bytes is the file size; every handle lies before the footer.
+ *  4. unmappable: the device gave no view of the file (kv_dev_map), so
+ *     blocks are read into buffers. borrowed_in_cache: some cache entry
+ *     points into the device's view, so close erases the file's entries
+ *     before the file is closed.
  */
 #ifndef KV_CORE_LSM_SSTABLE_IMPL_H
 #define KV_CORE_LSM_SSTABLE_IMPL_H
@@ -49,6 +53,8 @@ struct kv_sst {
 	size_t filter_len;
 	struct kv_bloom bloom;
 	bool has_filter;
+	bool unmappable;
+	bool borrowed_in_cache;
 };
 
 /* A data block in use: pinned in the cache (h), or owned (owned). */

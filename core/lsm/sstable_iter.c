@@ -5,7 +5,8 @@
  * restart points. With fill_cache, blocks come through the block cache
  * (pinned while the iterator is on them); without it (compaction inputs)
  * they are read into an iterator-owned buffer, several consecutive blocks
- * per device read (KV_SST_READAHEAD_BYTES), and never enter the cache.
+ * per device read (KV_SST_READAHEAD_BYTES), and never enter the cache;
+ * a device that maps the file gives that window in place (kv_dev_map).
  * Every block read from the device is verified (type, checksum) when the
  * iterator reaches it.
  */
@@ -23,8 +24,9 @@
  * Invariants:
  *  1. status != KV_OK implies !cur.valid; err holds the message.
  *  2. cur.valid implies bi < nblocks and the cursor reads block bi, held
- *     by h (pinned) or inside buf (buf_off <= block offset, block end <=
- *     buf_off + buf.len).
+ *     by h (pinned) or inside the window win (win_off <= block offset,
+ *     block end <= win_off + win_len), which is buf.data or a view of the
+ *     device's mapping of the file.
  */
 struct sst_iter {
 	struct kv_iter base;
@@ -33,7 +35,9 @@ struct sst_iter {
 	size_t bi;
 	struct kv_cache_handle *h;
 	struct kv_buf buf;
-	uint64_t buf_off;
+	const char *win;
+	uint64_t win_off;
+	size_t win_len;
 	struct kv_block_cursor cur;
 	int status;
 	struct kv_err err;
@@ -76,7 +80,9 @@ static int iter_load_bytes(struct sst_iter *it, size_t i, const char **data)
 		*data = ref.data;
 		return KV_OK;
 	}
-	if (e->off < it->buf_off || e->off + need > it->buf_off + it->buf.len) {
+	if (!it->win || e->off < it->win_off || e->off + need > it->win_off + it->win_len) {
+		const void *view;
+
 		/* Read block i, plus following blocks up to the read-ahead window. */
 		want = need;
 		for (j = i + 1; !it->fill_cache && j < t->nblocks; j++) {
@@ -86,18 +92,24 @@ static int iter_load_bytes(struct sst_iter *it, size_t i, const char **data)
 				break;
 			want += more;
 		}
-		it->buf.len = 0;
-		it->buf_off = 0;
-		if (kv_buf_reserve(&it->buf, (size_t)want) != KV_OK)
-			return kv_err_set(&it->err, KV_ENOMEM, "reading SSTable '%s': out of"
-					  " memory", t->name);
-		rc = kv_dev_read(t->file, e->off, it->buf.data, (size_t)want);
+		it->win = NULL;
+		it->win_len = 0;
+		rc = t->unmappable ? KV_ENOTSUP : kv_dev_map(t->file, e->off, (size_t)want, &view);
+		if (rc == KV_ENOTSUP) {
+			t->unmappable = true;
+			if (kv_buf_reserve(&it->buf, (size_t)want) != KV_OK)
+				return kv_err_set(&it->err, KV_ENOMEM, "reading SSTable '%s': "
+						  "out of memory", t->name);
+			rc = kv_dev_read(t->file, e->off, it->buf.data, (size_t)want);
+			view = it->buf.data;
+		}
 		if (rc != KV_OK)
 			return kv_sst_read_failed(t, &it->err, rc, e->off);
-		it->buf.len = (size_t)want;
-		it->buf_off = e->off;
+		it->win = view;
+		it->win_len = (size_t)want;
+		it->win_off = e->off;
 	}
-	*data = it->buf.data + (e->off - it->buf_off);
+	*data = it->win + (e->off - it->win_off);
 	return kv_sst_verify_block(t, *data, e->off, (size_t)e->size, KV_BLOCK_DATA, &it->err);
 }
 

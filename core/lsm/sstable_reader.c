@@ -6,6 +6,8 @@
  * index (decoded into an array kept in memory) and the filter (kept as its
  * raw block). Data blocks are read on demand, validated (type, checksum)
  * on every device read, and go through the block cache when there is one.
+ * A device that can map the file (kv_dev_map) gives the block in place:
+ * no buffer, no copy; the cache then holds a borrowed pointer to it.
  * Block contents are always decoded defensively (block.c), so a block
  * whose checksum matches but whose contents are malformed still yields
  * KV_ECORRUPT, never a wrong read.
@@ -417,6 +419,8 @@ void kv_sst_close(struct kv_sst *t)
 {
 	if (!t)
 		return;
+	if (t->borrowed_in_cache)
+		kv_block_cache_erase_file(t->cache, t->file_id);
 	kv_dev_close_file(t->file);
 	kv_free(KV_SST_TABLE_MEM, t->index, t->index_cap * sizeof(*t->index));
 	kv_buf_free(&t->index_keys);
@@ -474,6 +478,29 @@ int kv_sst_fetch_block(struct kv_sst *t, size_t i, struct kv_sst_block_ref *r,
 		}
 	}
 	st->block_reads++;
+	if (!t->unmappable) {
+		const void *view;
+
+		rc = kv_dev_map(t->file, e->off, r->size + KV_BLOCK_TRAILER_BYTES, &view);
+		if (rc == KV_OK) {
+			rc = kv_sst_verify_block(t, view, e->off, r->size, KV_BLOCK_DATA, err);
+			if (rc != KV_OK)
+				return rc;
+			r->data = view;
+			if (!t->cache)
+				return KV_OK;
+			r->h = kv_block_cache_insert_borrowed(t->cache, t->file_id, e->off, view,
+							      r->size + KV_BLOCK_TRAILER_BYTES);
+			if (!r->h)
+				return kv_err_set(err, KV_ENOMEM, "reading SSTable '%s': out of "
+						  "memory (block cache)", t->name);
+			t->borrowed_in_cache = true;
+			return KV_OK;
+		}
+		if (rc != KV_ENOTSUP)
+			return kv_sst_read_failed(t, err, rc, e->off);
+		t->unmappable = true;
+	}
 	rc = read_block(t, e->off, e->size, KV_BLOCK_DATA,
 			t->cache ? KV_MEM_BLOCK_CACHE : KV_SST_TABLE_MEM, &buf, err);
 	if (rc != KV_OK)

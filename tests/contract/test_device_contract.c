@@ -698,10 +698,18 @@ static void test_random_model(void **state)
 			w->writes++;
 			w->bytes_written += len;
 		} else if (pick < 85) {
+			const void *view = NULL;
 			off = (size_t)kv_rng_below(&r, x->len + 1);
 			if (len > x->len - off)
 				len = x->len - off;
-			check_ok(dev, kv_dev_read(x->f, off, rbuf, len), "read");
+			/* A view (kv_dev_map) where the device has one, else a read. */
+			rc = pick < 70 ? kv_dev_map(x->f, off, len, &view) : KV_ENOTSUP;
+			if (rc == KV_ENOTSUP)
+				check_ok(dev, kv_dev_read(x->f, off, rbuf, len), "read");
+			else
+				check_ok(dev, rc, "map");
+			if (view)
+				memcpy(rbuf, view, len);
 			if (len && memcmp(rbuf, x->data + off, len) != 0)
 				fail_msg("op %ld: %s differs at %zu (+%zu), seed=%" PRIu64, op,
 					 x->name, off, len, seed);

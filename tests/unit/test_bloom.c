@@ -12,6 +12,7 @@
 #include "core/alloc.h"
 #include "core/checksum.h"
 #include "core/lsm/bloom.h"
+#include "core/rng.h"
 
 static uint64_t seed;
 
@@ -139,6 +140,56 @@ static void test_documented_layout(void **state)
 	kv_buf_free(&f);
 }
 
+/*
+ * The documented probe sequence (h1 + i * h2) mod nbits, recomputed
+ * directly for filters of many sizes (not powers of two) and hashes whose
+ * halves exceed nbits, against the writer's incremental walk; the reader
+ * finds every key.
+ */
+static void test_probe_sequence_any_size(void **state)
+{
+	static const size_t ns[] = { 1, 3, 7, 100, 1001 };
+	static const uint32_t bpks[] = { 1, 3, 10, 23, 64 };
+	struct kv_rng r;
+
+	(void)state;
+	kv_rng_seed(&r, seed);
+	for (size_t a = 0; a < sizeof(ns) / sizeof(ns[0]); a++) {
+		for (size_t b = 0; b < sizeof(bpks) / sizeof(bpks[0]); b++) {
+			size_t n = ns[a], total = kv_bloom_filter_bytes(n, bpks[b]);
+			uint64_t h[1001], nbits = (uint64_t)(total - 1) * 8;
+			unsigned k = kv_bloom_probes(bpks[b]);
+			unsigned char *expect = kv_calloc(KV_MEM_OTHER, total);
+			struct kv_buf f = { 0 };
+			struct kv_bloom bloom;
+
+			assert_non_null(expect);
+			for (size_t j = 0; j < n; j++)
+				h[j] = j == 0 ? UINT64_MAX : j == 1 ? 0 : kv_rng_next(&r);
+			for (size_t j = 0; j < n; j++) {
+				uint64_t h1 = h[j] & 0xffffffffu, h2 = h[j] >> 32;
+
+				for (uint64_t i = 0; i < k; i++) {
+					uint64_t bit = (h1 + i * h2) % nbits;
+
+					expect[bit / 8] |= (unsigned char)(1u << (bit % 8));
+				}
+			}
+			expect[total - 1] = (unsigned char)k;
+			assert_int_equal(kv_bloom_build(h, n, bpks[b], &f), KV_OK);
+			assert_int_equal(f.len, total);
+			if (memcmp(f.data, expect, total) != 0)
+				fail_msg("n %zu, %u bits/key: bits differ from the formula, seed=%llu",
+					 n, bpks[b], (unsigned long long)seed);
+			assert_int_equal(kv_bloom_parse(&bloom, f.data, f.len), KV_OK);
+			for (size_t j = 0; j < n; j++)
+				assert_true(kv_bloom_may_contain(&bloom, h[j]));
+			kv_buf_free(&f);
+			kv_free(KV_MEM_OTHER, expect, total);
+		}
+	}
+}
+
 static void test_malformed(void **state)
 {
 	struct kv_bloom b;
@@ -170,6 +221,7 @@ int main(void)
 		cmocka_unit_test(test_false_positive_rate),
 		cmocka_unit_test(test_probes_and_sizes),
 		cmocka_unit_test(test_documented_layout),
+		cmocka_unit_test(test_probe_sequence_any_size),
 		cmocka_unit_test(test_malformed),
 	};
 

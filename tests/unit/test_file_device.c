@@ -1,11 +1,10 @@
 /*
  * tests/unit/test_file_device.c - the file device (devices/file.c): errno
  * mapping and messages, options, directory creation, persistence across
- * device instances, what list shows.
+ * device instances, what list shows, views without a copy (kv_dev_map).
  */
 #define _XOPEN_SOURCE 700
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +22,6 @@
 
 static char tmpdir[sizeof(TMP_TEMPLATE)];
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
 	(void)state;
@@ -41,7 +32,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tu_remove_tree(tmpdir);
 	return 0;
 }
 
@@ -92,6 +83,91 @@ static void test_read_past_eof_message(void **state)
 	assert_non_null(strstr(kv_dev_errmsg(dev), "size 10"));
 	assert_int_equal(kv_dev_read(f, 11, buf, 0), KV_EIO);
 	ok(dev, kv_dev_read(f, 10, buf, 0));
+	kv_dev_close_file(f);
+	kv_dev_close(dev);
+}
+
+/*
+ * kv_dev_map: the view shows the file's bytes and is counted as a read;
+ * past the end is KV_EIO naming the file; a file that grows (here by
+ * another handle) is mapped again while earlier views stay readable; a
+ * write through a handle shows in the view (one page cache).
+ */
+static void test_map(void **state)
+{
+	struct kv_device *dev = open_dev(NULL);
+	struct kv_file *w = NULL, *r = NULL;
+	struct kv_dev_stats st;
+	const void *v = NULL, *v2 = NULL;
+	char big[20000];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)('a' + i % 26);
+	ok(dev, kv_dev_create(dev, "000007.sst", KV_FILE_SST, &w));
+	ok(dev, kv_dev_append(w, big, 100));
+	ok(dev, kv_dev_open_file(dev, "000007.sst", KV_FILE_SST, &r));
+	kv_dev_reset_stats(dev);
+	ok(dev, kv_dev_map(r, 10, 50, &v));
+	assert_memory_equal(v, big + 10, 50);
+	kv_dev_get_stats(dev, &st);
+	assert_int_equal(st.kind[KV_FILE_SST].reads, 1);
+	assert_int_equal(st.kind[KV_FILE_SST].bytes_read, 50);
+	assert_int_equal(kv_dev_map(r, 0, 0, &v2), KV_ENOTSUP);
+	assert_int_equal(kv_dev_map(r, 60, 41, &v2), KV_EIO);
+	assert_non_null(strstr(kv_dev_errmsg(dev), "000007.sst"));
+	assert_non_null(strstr(kv_dev_errmsg(dev), "past the end"));
+	kv_dev_get_stats(dev, &st);
+	assert_int_equal(st.kind[KV_FILE_SST].reads, 1);
+
+	ok(dev, kv_dev_append(w, big + 100, sizeof(big) - 100));
+	ok(dev, kv_dev_map(r, sizeof(big) - 300, 300, &v2));
+	assert_memory_equal(v2, big + sizeof(big) - 300, 300);
+	assert_memory_equal(v, big + 10, 50); /* the first view is still mapped */
+	ok(dev, kv_dev_write(w, 10, "XYZ", 3));
+	assert_memory_equal(v, "XYZ", 3);
+	kv_dev_close_file(r);
+	kv_dev_close_file(w);
+	kv_dev_close(dev);
+}
+
+/*
+ * A handle that shrinks its own file no longer maps past the new end
+ * (KV_EIO, as a read); the option mmap=false makes every map KV_ENOTSUP,
+ * counted as nothing, while reads work.
+ */
+static void test_map_shrink_and_option(void **state)
+{
+	static const char *const no_mmap[] = { "mmap", "false", NULL };
+	struct kv_device *dev = open_dev(NULL);
+	struct kv_file *f = NULL;
+	struct kv_dev_stats st;
+	const void *v = NULL;
+	char buf[8192];
+
+	(void)state;
+	memset(buf, 'q', sizeof(buf));
+	ok(dev, kv_dev_create(dev, "000009.sst", KV_FILE_SST, &f));
+	ok(dev, kv_dev_append(f, buf, sizeof(buf)));
+	ok(dev, kv_dev_map(f, 8000, 192, &v));
+	assert_memory_equal(v, buf, 192);
+	ok(dev, kv_dev_truncate(f, 100));
+	assert_int_equal(kv_dev_map(f, 90, 20, &v), KV_EIO);
+	assert_non_null(strstr(kv_dev_errmsg(dev), "past the end"));
+	ok(dev, kv_dev_map(f, 90, 10, &v));
+	assert_memory_equal(v, buf, 10);
+	kv_dev_close_file(f);
+	kv_dev_close(dev);
+
+	dev = open_dev(no_mmap);
+	ok(dev, kv_dev_open_file(dev, "000009.sst", KV_FILE_SST, &f));
+	kv_dev_reset_stats(dev);
+	v = NULL;
+	assert_int_equal(kv_dev_map(f, 0, 10, &v), KV_ENOTSUP);
+	assert_null(v);
+	kv_dev_get_stats(dev, &st);
+	assert_int_equal(st.kind[KV_FILE_SST].reads, 0);
+	ok(dev, kv_dev_read(f, 0, buf, 100));
 	kv_dev_close_file(f);
 	kv_dev_close(dev);
 }
@@ -241,6 +317,8 @@ int main(void)
 {
 	static const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_read_past_eof_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_shrink_and_option, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_paths, setup, teardown),

@@ -4,7 +4,7 @@
  * would reorder versions (a buggy strategy gets an error, not a corrupted
  * store); tombstones are dropped only when nothing older can exist below;
  * TTL hides expired entries and compaction drops them; the per-level
- * statistics add up.
+ * statistics add up; the memtable Bloom filter never hides a key.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -262,6 +262,88 @@ static void test_level_stats_add_up(void **state)
 	kv_dev_close(dev);
 }
 
+/* Every get agrees with @ref for keys 0..nkeys-1 (some never written). */
+static void check_all(struct kv_engine *e, const struct tu_refmap *ref, int nkeys,
+		      const char *ratio, const char *when)
+{
+	char k[32];
+
+	for (int i = 0; i < nkeys; i++) {
+		struct kv_slice v, want;
+		bool live;
+		int r;
+
+		snprintf(k, sizeof(k), "mf%07d", i);
+		live = tu_refmap_get(ref, kv_slice_str(k), &want);
+		r = kv_engine_get(e, kv_slice_str(k), &v);
+		if (r != (live ? KV_OK : KV_NOTFOUND))
+			fail_msg("ratio %s, %s: get %s = %d, expected %s", ratio, when, k, r,
+				 live ? "found" : "not found");
+		if (live && (v.len != want.len || memcmp(v.data, want.data, v.len) != 0))
+			fail_msg("ratio %s, %s: get %s: wrong value", ratio, when, k);
+	}
+}
+
+static void report_value(void *ud, const char *name, double value)
+{
+	if (strcmp(name, "memtable_filter_bytes") == 0)
+		*(double *)ud = value;
+}
+
+/*
+ * The memtable Bloom filter never hides a key: gets agree with a model
+ * with the filter off, saturated (one 64-byte line), the default and the
+ * largest, across flushes, deletes and a reopen that replays the WAL into
+ * a fresh memtable (and filter); its size is reported.
+ */
+static void test_memtable_filter(void **state)
+{
+	static const char *const ratios[] = { "0", "0.0001", "0.02", "0.25" };
+	uint64_t seed = tu_seed(91);
+
+	(void)state;
+	for (size_t ri = 0; ri < sizeof(ratios) / sizeof(ratios[0]); ri++) {
+		const char *const kv[] = { "write_buffer_size", "64KiB", "memtable_bloom_size_ratio",
+					   ratios[ri], NULL };
+		struct kv_device *dev = mem_dev(NULL);
+		struct kv_engine *e = open_lsm(dev, kv_strategy_registry[0], kv);
+		struct tu_refmap *ref = tu_refmap_new();
+		struct kv_rng r;
+		double filter_bytes = -1;
+		char k[32], v[64];
+
+		kv_rng_seed(&r, seed + ri);
+		kv_engine_report(e, report_value, &filter_bytes);
+		if (strcmp(ratios[ri], "0") == 0)
+			assert_true(filter_bytes == 0);
+		else
+			assert_true(filter_bytes >= 64 && filter_bytes <= 65536 * 0.25 + 128);
+		for (int op = 0; op < 6000; op++) {
+			int i = (int)kv_rng_below(&r, 3000);
+
+			snprintf(k, sizeof(k), "mf%07d", i);
+			if (kv_rng_below(&r, 5) == 0) {
+				assert_int_equal(kv_engine_delete(e, kv_slice_str(k)), KV_OK);
+				tu_refmap_del(ref, kv_slice_str(k));
+			} else {
+				size_t len = (size_t)kv_rng_below(&r, sizeof(v));
+
+				kv_rng_fill(&r, v, len);
+				assert_int_equal(kv_engine_put(e, kv_slice_str(k),
+							       kv_slice_make(v, len)), KV_OK);
+				tu_refmap_put(ref, kv_slice_str(k), kv_slice_make(v, len));
+			}
+		}
+		check_all(e, ref, 3500, ratios[ri], "after writes");
+		kv_engine_close(e);
+		e = open_lsm(dev, kv_strategy_registry[0], kv);
+		check_all(e, ref, 3500, ratios[ri], "after reopen");
+		kv_engine_close(e);
+		tu_refmap_free(ref);
+		kv_dev_close(dev);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_tombstones_dropped_only_at_the_bottom),
 		cmocka_unit_test(test_ttl),
 		cmocka_unit_test(test_level_stats_add_up),
+		cmocka_unit_test(test_memtable_filter),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,8 @@
  * batching, no allocation on a cache hit, corruption of every region
  * (and of every single byte position sampled at random), truncation,
  * allocation failure during open, writer errors, and the bytes per entry
- * of a db_bench-shaped table.
+ * of a db_bench-shaped table. The read and corruption tests run again on
+ * the file device, whose reads are views of a mapping (kv_dev_map).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -24,9 +25,15 @@
 #include "core/lsm/sstable.h"
 #include "core/lsm/sstable_format.h"
 #include "core/options.h"
+#include "devices/file.h"
 #include "devices/mem.h"
 
 #define NAME "000012.sst"
+#define TMP_TEMPLATE "/tmp/lsmlab-sstable-XXXXXX"
+
+/* The device of the running group: the mem device, or the file device in tmpdir. */
+static const struct kv_device_ops *dev_ops = &kv_mem_device_ops;
+static char tmpdir[sizeof(TMP_TEMPLATE)];
 
 static uint64_t seed;
 
@@ -179,14 +186,36 @@ static struct kv_device *open_dev(const char *capacity)
 	struct kv_config *cfg = NULL;
 	struct kv_err err;
 
-	if (capacity) {
+	if (capacity || dev_ops == &kv_file_device_ops) {
 		cfg = kv_config_new();
 		assert_non_null(cfg);
-		assert_int_equal(kv_config_set(cfg, "capacity", capacity), KV_OK);
+		if (capacity)
+			assert_int_equal(kv_config_set(cfg, "capacity", capacity), KV_OK);
+		else
+			assert_int_equal(kv_config_set(cfg, "fsync", "false"), KV_OK);
 	}
-	assert_int_equal(kv_dev_open(&kv_mem_device_ops, cfg, NULL, &dev, &err), KV_OK);
+	if (kv_dev_open(capacity ? &kv_mem_device_ops : dev_ops, cfg, tmpdir, &dev, &err) != KV_OK)
+		fail_msg("open device: %s", kv_err_msg(&err));
 	kv_config_free(cfg);
 	return dev;
+}
+
+static int use_file_device(void **state)
+{
+	(void)state;
+	memcpy(tmpdir, TMP_TEMPLATE, sizeof(TMP_TEMPLATE));
+	if (!mkdtemp(tmpdir))
+		return -1;
+	dev_ops = &kv_file_device_ops;
+	return 0;
+}
+
+static int drop_file_device(void **state)
+{
+	(void)state;
+	tu_remove_tree(tmpdir);
+	dev_ops = &kv_mem_device_ops;
+	return 0;
 }
 
 static struct kv_sst_writer_opts opts(uint32_t block, uint32_t restart, uint32_t bloom)
@@ -428,7 +457,22 @@ static void test_roundtrip_50k(void **state)
 	kv_block_cache_get_stats(cache, &cs);
 	assert_true(cs.bytes_in_use <= 4u << 20);
 	assert_int_equal(cs.pinned, 0);
+	assert_true(cs.entries > 0);
 	kv_sst_close(t);
+	if (dev_ops == &kv_file_device_ops) {
+		/* Entries point into the closed file's mapping: close dropped them. */
+		kv_block_cache_get_stats(cache, &cs);
+		assert_int_equal(cs.entries, 0);
+		/* A block read from the mapping allocates nothing either. */
+		assert_int_equal(kv_sst_open(dev, NAME, 12, cache, &t, &err), KV_OK);
+		check_get(t, &s, 17, &v, NULL);
+		allocs = kv_alloc_count();
+		memset(&st, 0, sizeof(st));
+		check_get(t, &s, s.n - 17, &v, &st);
+		assert_int_equal(st.block_reads, 1);
+		assert_int_equal(kv_alloc_count(), allocs);
+		kv_sst_close(t);
+	}
 
 	/* no cache at all */
 	assert_int_equal(kv_sst_open(dev, NAME, 12, NULL, &t, &err), KV_OK);
@@ -1059,6 +1103,19 @@ int main(void)
 		cmocka_unit_test(test_bytes_per_entry),
 	};
 
+	/* Reads in place from a mapping: the same checks on the file device. */
+	const struct CMUnitTest file_tests[] = {
+		cmocka_unit_test(test_roundtrip_50k),
+		cmocka_unit_test(test_readahead),
+		cmocka_unit_test(test_corrupt_regions),
+		cmocka_unit_test(test_corrupt_any_byte),
+		cmocka_unit_test(test_truncated),
+	};
+	int failed;
+
 	seed = tu_seed(12);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	failed = cmocka_run_group_tests_name("sstable (mem device)", tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("sstable (file device)", file_tests, use_file_device,
+					      drop_file_device);
+	return failed;
 }
