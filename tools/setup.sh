@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Install the Debian packages lsmlab needs (DESIGN.md section 6), if missing.
+# Install the Debian packages lsmlab needs (DESIGN.md section 6), if missing;
+# package names given as arguments are installed too (tools/peers.sh).
 set -euo pipefail
 pkgs=(gcc libc6-dev pkg-config python3 meson ninja-build liblua5.4-dev lua5.4
-      libcmocka-dev libxxhash-dev gnuplot-nox)
+      libcmocka-dev libxxhash-dev gnuplot-nox "$@")
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
