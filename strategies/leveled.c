@@ -9,8 +9,11 @@
  * bytes over target. An L0 job takes every L0 file plus the overlapping
  * files of the base level; an Ln job takes one file chosen by
  * compaction_pri plus its overlapping files in Ln+1, or moves the file
- * down untouched when nothing overlaps. docs/strategies.md ("Leveled")
- * lists the rules and every difference from RocksDB.
+ * down untouched when nothing overlaps. Merge jobs ask the engine to cut
+ * outputs at next-level file boundaries too (max_compaction_bytes,
+ * level_compaction_dynamic_file_size; core/lsm/output_cut.h).
+ * docs/strategies.md ("Leveled") lists the rules and every difference
+ * from RocksDB.
  *
  * Invariants (leveled_check):
  *  1. 2 <= base.nlevels == opt.num_levels <= KV_MAX_LEVELS; base.ttl_ns == 0.
@@ -41,6 +44,8 @@ struct leveled_options {
 	int64_t num_levels;
 	bool dynamic;
 	int pri;
+	uint64_t max_compaction_bytes;
+	bool dynamic_file_size;
 };
 
 struct rr_cursor {
@@ -101,6 +106,16 @@ static const struct kv_option leveled_options_table[] = {
 	  .unit = "",
 	  .doc = "which file of a level compacts first", .choices = pri_choices,
 	  .offset = OPT(pri) },
+	{ .name = "max_compaction_bytes", .type = KV_OPT_BYTES, .def = "0",
+	  .min = 0, .max = 1125899906842624.0, .unit = "bytes",
+	  .doc = "cut an output before it plus the next-level bytes it overlaps exceeds "
+		 "this (0: 25 x target_file_size_base, RocksDB's default)",
+	  .offset = OPT(max_compaction_bytes) },
+	{ .name = "level_compaction_dynamic_file_size", .type = KV_OPT_BOOL, .def = "true",
+	  .unit = "",
+	  .doc = "align outputs to next-level file boundaries: cut at one from 50 % of the "
+		 "target file size, allow up to 2x it (RocksDB >= 7.8)",
+	  .offset = OPT(dynamic_file_size) },
 	{ .name = NULL },
 };
 
@@ -335,6 +350,17 @@ int kv_leveled_shape(struct kv_strategy *s, const struct kv_version_view *v,
 	return KV_OK;
 }
 
+/* Output cutting of a merge job (core/lsm/output_cut.h). */
+static void set_output_cutting(const struct leveled *l, struct kv_job *job)
+{
+	if (job->kind != KV_JOB_MERGE)
+		return;
+	job->max_compaction_bytes = l->opt.max_compaction_bytes
+					    ? l->opt.max_compaction_bytes
+					    : mul_sat(l->opt.target_file_base, 25);
+	job->align_outputs = l->opt.dynamic_file_size;
+}
+
 /* ------------------------------------------------------------- L0 jobs */
 
 static int cmp_smallest(const void *a, const void *b)
@@ -455,6 +481,7 @@ static void pick_l0(struct leveled *l, const struct kv_version_view *v,
 	job->target_file_bytes = sh->target_file_bytes[sh->base_level];
 	job->drop_tombstones =
 		job->kind == KV_JOB_MERGE && nothing_below(v, sh->base_level, lo, hi);
+	set_output_cutting(l, job);
 }
 
 /* ------------------------------------------------------------- Ln jobs */
@@ -612,6 +639,7 @@ static void pick_ln(struct leveled *l, const struct kv_version_view *v, int n,
 	job->output_run = below ? (int64_t)below->id : -1;
 	job->target_file_bytes = sh->target_file_bytes[n + 1];
 	job->drop_tombstones = job->kind == KV_JOB_MERGE && nothing_below(v, n + 1, lo, hi);
+	set_output_cutting(l, job);
 
 	if (l->opt.pri == KV_LEVELED_ROUND_ROBIN) {
 		struct rr_cursor *c = &l->rr[n];

@@ -16,6 +16,8 @@
 #include "core/alloc.h"
 #include "core/lsm/block_cache.h"
 #include "core/lsm/lsm_impl.h"
+#include "core/lsm/output_cut.h"
+#include "core/lsm/strategy_util.h"
 
 int lsm_open_table(struct lsm *db, struct kv_lsm_file *f, struct kv_err *err)
 {
@@ -92,7 +94,8 @@ struct outputs {
 	struct lsm *db;
 	struct kv_sst_writer *w;
 	uint64_t cur_id;
-	uint64_t target_bytes;
+	uint64_t target_bytes;  /* finish an output once it holds this much */
+	struct kv_out_cut *cut; /* grandparent cutting, or NULL */
 	uint64_t run_id;        /* 0: each file is its own run (flush) */
 	struct kv_lsm_file **files;
 	size_t n, cap;
@@ -168,6 +171,12 @@ static int out_add(struct outputs *o, struct kv_slice key, struct kv_slice value
 	struct lsm *db = o->db;
 	int r;
 
+	if (o->cut && kv_out_cut_before(o->cut, key, o->w != NULL,
+					o->w ? kv_sst_writer_bytes(o->w) : 0)) {
+		r = out_finish(o);
+		if (r != KV_OK)
+			return r;
+	}
 	if (!o->w) {
 		struct kv_sst_writer_opts wo = {
 			.block_bytes = (uint32_t)db->opts.block_size,
@@ -576,6 +585,47 @@ static int cmp_job_file(const void *a, const void *b)
 	return c ? c : kv_slice_cmp(x->f->meta.smallest, y->f->meta.smallest);
 }
 
+/*
+ * The grandparent files of a merge job (level output_level + 1, one run,
+ * files overlapping the inputs' key range) into a new array *gp
+ * (KV_MEM_COMPACTION, room for *cap entries, *ngp used; NULL and 0 when
+ * the job asks for no cutting or that level is not one run). KV_OK or
+ * KV_ENOMEM.
+ */
+static int job_grandparents(struct lsm *db, const struct kv_job *job, const struct job_file *in,
+			    const struct kv_file_meta ***gp, size_t *ngp, size_t *cap)
+{
+	int gl = job->output_level + 1;
+	const struct kv_lsm_run *run;
+	struct kv_slice lo = { 0 }, hi = { 0 };
+	struct kv_run view;
+	const struct kv_file_meta **all;
+	size_t a, b;
+	bool have = false;
+
+	*gp = NULL;
+	*ngp = *cap = 0;
+	if ((!job->max_compaction_bytes && !job->align_outputs) || job->output_level == 0 ||
+	    gl >= db->version.nlevels || db->version.levels[gl].nruns != 1)
+		return KV_OK;
+	run = &db->version.levels[gl].runs[0];
+	all = kv_malloc(KV_MEM_COMPACTION, run->nfiles * sizeof(*all) + 1);
+	if (!all)
+		return KV_ENOMEM;
+	for (size_t i = 0; i < run->nfiles; i++)
+		all[i] = &run->files[i]->meta;
+	for (size_t i = 0; i < job->ninputs; i++)
+		kv_key_range_extend(&lo, &hi, &have, in[i].f->meta.smallest,
+				    in[i].f->meta.largest);
+	view = (struct kv_run){ .id = run->id, .files = all, .nfiles = run->nfiles };
+	kv_run_overlap(&view, lo, hi, &a, &b);
+	memmove(all, all + a, (b - a) * sizeof(*all));
+	*gp = all;
+	*ngp = b - a;
+	*cap = run->nfiles;
+	return KV_OK;
+}
+
 static int run_job(struct lsm *db, const struct kv_job *job)
 {
 	struct kv_err *err = &db->base.err;
@@ -586,7 +636,9 @@ static int run_job(struct lsm *db, const struct kv_job *job)
 	struct job_file *in;
 	struct kv_iter **children = NULL;
 	struct kv_iter *merged = NULL;
-	size_t nchildren = 0;
+	struct kv_out_cut cut;
+	const struct kv_file_meta **gp = NULL;
+	size_t nchildren = 0, ngp = 0, gp_alloc = 0;
 	uint64_t out_run = 0, t0 = kv_dev_now_ns(db->dev), read_upper = 0, read_level = 0;
 	bool drop_tombstones;
 	int ol = job->output_level, r;
@@ -638,6 +690,10 @@ static int run_job(struct lsm *db, const struct kv_job *job)
 	}
 
 	if (job->kind == KV_JOB_MERGE) {
+		if (job_grandparents(db, job, in, &gp, &ngp, &gp_alloc) != KV_OK)
+			goto out_nomem;
+		kv_out_cut_init(&cut, gp, ngp, job->target_file_bytes, job->max_compaction_bytes,
+				job->align_outputs);
 		children = kv_calloc(KV_MEM_COMPACTION, job->ninputs * sizeof(*children));
 		if (!children)
 			goto out_nomem;
@@ -658,7 +714,8 @@ static int run_job(struct lsm *db, const struct kv_job *job)
 		nchildren = 0; /* owned by the merge now */
 		if (!merged)
 			goto out_nomem;
-		o.target_bytes = job->target_file_bytes ? job->target_file_bytes : UINT64_MAX;
+		o.target_bytes = kv_out_cut_max_bytes(&cut);
+		o.cut = gp ? &cut : NULL;
 		o.run_id = out_run;
 		r = copy_entries(db, merged, &o, drop_tombstones, &cc);
 		kv_iter_close(merged);
@@ -719,6 +776,7 @@ out_free:
 	for (size_t i = 0; i < nchildren; i++)
 		kv_iter_close(children[i]);
 	kv_free(KV_MEM_COMPACTION, children, children ? job->ninputs * sizeof(*children) : 0);
+	kv_free(KV_MEM_COMPACTION, gp, gp ? gp_alloc * sizeof(*gp) + 1 : 0);
 	kv_edit_free(&edit);
 	out_free(&o);
 	kv_free(KV_MEM_COMPACTION, in, job->ninputs * sizeof(*in) + 1);

@@ -97,6 +97,13 @@ struct kv_job {
 	int output_level;
 	int64_t output_run;    /* run id at output_level to join, or -1: new run */
 	uint64_t target_file_bytes;
+	/* Output cutting at the file boundaries of level output_level + 1
+	   (core/lsm/output_cut.h; RocksDB's leveled rules): cut before an
+	   output plus the next-level bytes it overlaps exceeds
+	   max_compaction_bytes (0: off); align_outputs: also pre-cut at
+	   those boundaries from 50 % of target_file_bytes, up to 2x it. */
+	uint64_t max_compaction_bytes;
+	bool align_outputs;
 	bool drop_tombstones;
 	size_t ninputs;
 	struct kv_job_input inputs[KV_JOB_MAX_INPUTS];

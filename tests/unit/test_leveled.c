@@ -443,6 +443,9 @@ static void test_l0_trigger(void **state)
 	assert_false(has_input(1, 5) || has_input(1, 9));
 	/* L2 [x,y] is outside [c,n]: tombstones may go. */
 	assert_true(job.drop_tombstones);
+	/* RocksDB's output cutting: 25 x target file size, aligned outputs. */
+	assert_true(job.max_compaction_bytes == 25 * 64 * MiB);
+	assert_true(job.align_outputs);
 	vb_free(b);
 
 	/* L2 [n,o] overlaps the range [c,n] the job covers: keep tombstones. */
@@ -450,6 +453,24 @@ static void test_l0_trigger(void **state)
 	pick(s, &b->view);
 	assert_int_equal(job.kind, KV_JOB_MERGE);
 	assert_false(job.drop_tombstones);
+	vb_free(b);
+	kv_strategy_destroy(s);
+}
+
+/* The output-cutting options reach merge jobs; moves carry none. */
+static void test_output_cutting_options(void **state)
+{
+	const char *kv[] = { "level_compaction_dynamic_level_bytes", "false", "num_levels", "4",
+			     "max_bytes_for_level_base", "1MiB", "max_compaction_bytes", "3MiB",
+			     "level_compaction_dynamic_file_size", "false", NULL };
+	struct kv_strategy *s = mk(kv);
+	struct vb *b = l0_tree(4, "x", "y");
+
+	(void)state;
+	pick(s, &b->view);
+	assert_int_equal(job.kind, KV_JOB_MERGE);
+	assert_true(job.max_compaction_bytes == 3 * MiB);
+	assert_false(job.align_outputs);
 	vb_free(b);
 	kv_strategy_destroy(s);
 }
@@ -478,6 +499,7 @@ static void test_l0_trivial_move(void **state)
 	assert_int_equal(job.output_level, 1);
 	assert_true(job.output_run == (int64_t)b->levels[1].runs[0].id);
 	assert_false(job.drop_tombstones);
+	assert_true(job.max_compaction_bytes == 0 && !job.align_outputs);
 
 	/* Two of them overlap ([e,f] -> [e,g]): a merge. */
 	snprintf(b->keys[3][1], VB_KEY, "g");
@@ -1040,6 +1062,7 @@ int main(void)
 		cmocka_unit_test(test_util_misc),
 		cmocka_unit_test(test_l0_below_trigger),
 		cmocka_unit_test(test_l0_trigger),
+		cmocka_unit_test(test_output_cutting_options),
 		cmocka_unit_test(test_l0_trivial_move),
 		cmocka_unit_test(test_ln_highest_score),
 		cmocka_unit_test(test_min_overlapping_ratio),
