@@ -15,6 +15,10 @@
  *     not shrink files that are being read, core/device.h) are readable
  *     through the newest. Older mappings stay until close_file, because
  *     views handed out earlier point into them. At most MAX_MAPS.
+ *  5. mapped_bytes is the sum over the mappings of all open handles of the
+ *     device of map_bytes rounded up to whole pages (what mmap maps: the
+ *     reserve of a growing file included), and never exceeds the option
+ *     mmap_bytes when that is not 0: a mapping that would is not made.
  */
 #include "devices/file.h"
 
@@ -35,6 +39,7 @@
 struct file_options {
 	bool fsync;
 	bool mmap;
+	uint64_t mmap_bytes;
 };
 
 struct file_device {
@@ -42,6 +47,8 @@ struct file_device {
 	struct file_options opt;
 	char *dir; /* KV_MEM_DEVICE, strlen + 1 */
 	int dir_fd;
+	uint64_t page_bytes;
+	uint64_t mapped_bytes; /* invariant 5 */
 };
 
 /* One mapping of a file (invariant 4). */
@@ -80,6 +87,18 @@ static const struct kv_option file_options_table[] = {
 		.doc = "serve kv_dev_map (reads without a copy, e.g. SSTable blocks) from "
 		       "read-only mappings of the files (false: KV_ENOTSUP, callers use pread)",
 		.offset = offsetof(struct file_options, mmap),
+	},
+	{
+		.name = "mmap_bytes",
+		.type = KV_OPT_BYTES,
+		.def = "128MiB",
+		.min = 0,
+		.max = 1099511627776.0, /* 1 TiB */
+		.unit = "bytes",
+		.doc = "total length of the mappings kept by all open files (mapped pages "
+		       "count in RSS); a map that would exceed it is KV_ENOTSUP and callers "
+		       "use pread; bytes return when a file is closed (0: unlimited)",
+		.offset = offsetof(struct file_options, mmap_bytes),
 	},
 	{ .name = NULL },
 };
@@ -161,6 +180,7 @@ static int file_open(struct kv_device *dev, const struct kv_config *cfg, const c
 	int rc;
 
 	d->dir_fd = -1;
+	d->page_bytes = sysconf(_SC_PAGESIZE) > 0 ? (uint64_t)sysconf(_SC_PAGESIZE) : 4096;
 	rc = kv_options_load(file_options_table, cfg, &d->opt, &dev->err);
 	if (rc != KV_OK)
 		return rc;
@@ -191,6 +211,7 @@ static void file_close(struct kv_device *dev)
 {
 	struct file_device *d = fdev(dev);
 
+	assert(d->mapped_bytes == 0); /* every handle is closed (core/device.h) */
 	if (d->dir_fd >= 0)
 		close(d->dir_fd);
 	kv_strfree(KV_MEM_DEVICE, d->dir);
@@ -256,14 +277,23 @@ static int file_open_file(struct kv_device *dev, const char *name, struct kv_dev
 	return open_handle(dev, name, 0, out);
 }
 
+/* What a mapping of @len bytes takes from the budget (invariant 5). */
+static uint64_t map_cost(const struct file_device *d, uint64_t len)
+{
+	return (len + d->page_bytes - 1) / d->page_bytes * d->page_bytes;
+}
+
 static void file_close_file(struct kv_device *dev, struct kv_dev_file *f)
 {
-	(void)dev;
+	struct file_device *d = fdev(dev);
+
 	while (f->maps) {
 		struct file_map *m = f->maps;
 
 		f->maps = m->older;
 		munmap(m->addr, m->map_bytes);
+		assert(d->mapped_bytes >= map_cost(d, m->map_bytes));
+		d->mapped_bytes -= map_cost(d, m->map_bytes);
 		kv_free(KV_MEM_DEVICE, m, sizeof(*m));
 	}
 	close(f->fd);
@@ -387,7 +417,8 @@ static int file_read(struct kv_device *dev, struct kv_dev_file *f, uint64_t off,
  * what the newest mapping covers maps the file again at its current size
  * plus half (so a growing file is not remapped at every read); reading
  * past the end of the file fails like file_read. KV_ENOTSUP when the
- * option mmap is off, mmap is refused or MAX_MAPS is reached.
+ * option mmap is off, mmap is refused, MAX_MAPS is reached or the new
+ * mapping would take mapped_bytes past mmap_bytes (invariant 5).
  */
 static int file_map(struct kv_device *dev, struct kv_dev_file *f, uint64_t off, size_t len,
 		    const void **out)
@@ -419,6 +450,8 @@ static int file_map(struct kv_device *dev, struct kv_dev_file *f, uint64_t off, 
 	want = (uint64_t)st.st_size + (f->nmaps ? (uint64_t)st.st_size / 2 : 0);
 	if (want > SIZE_MAX / 2)
 		return KV_ENOTSUP;
+	if (d->opt.mmap_bytes && map_cost(d, want) > d->opt.mmap_bytes - d->mapped_bytes)
+		return KV_ENOTSUP;
 	m = kv_malloc(KV_MEM_DEVICE, sizeof(*m));
 	if (!m)
 		return KV_ENOTSUP;
@@ -429,6 +462,7 @@ static int file_map(struct kv_device *dev, struct kv_dev_file *f, uint64_t off, 
 	}
 	m->map_bytes = (size_t)want;
 	m->mapped_size = (uint64_t)st.st_size;
+	d->mapped_bytes += map_cost(d, want);
 	m->older = f->maps;
 	f->maps = m;
 	f->nmaps++;

@@ -1,7 +1,8 @@
 /*
  * tests/unit/test_file_device.c - the file device (devices/file.c): errno
  * mapping and messages, options, directory creation, persistence across
- * device instances, what list shows, views without a copy (kv_dev_map).
+ * device instances, what list shows, views without a copy (kv_dev_map)
+ * and their budget (option mmap_bytes).
  */
 #define _XOPEN_SOURCE 700
 #include <fcntl.h>
@@ -172,6 +173,109 @@ static void test_map_shrink_and_option(void **state)
 	kv_dev_close(dev);
 }
 
+/* Create @name holding @len bytes of @c; the handle is closed. */
+static void make_file(struct kv_device *dev, const char *name, size_t len, char c)
+{
+	struct kv_file *f = NULL;
+	char buf[4096];
+
+	memset(buf, c, sizeof(buf));
+	ok(dev, kv_dev_create(dev, name, KV_FILE_SST, &f));
+	for (size_t done = 0; done < len; done += sizeof(buf))
+		ok(dev, kv_dev_append(f, buf, len - done < sizeof(buf) ? len - done : sizeof(buf)));
+	kv_dev_close_file(f);
+}
+
+/* A file device whose mappings may take @pages pages (option mmap_bytes). */
+static struct kv_device *open_budget_dev(size_t pages)
+{
+	char budget[32];
+	const char *const opts[] = { "mmap_bytes", budget, NULL };
+
+	snprintf(budget, sizeof(budget), "%zu", pages * (size_t)sysconf(_SC_PAGESIZE));
+	return open_dev(opts);
+}
+
+/*
+ * mmap_bytes = 3 pages: a 2-page file maps; a second one would pass the
+ * budget, so its map is KV_ENOTSUP (counted as nothing) while reads of it
+ * work; closing the first handle returns its pages, and then the second
+ * maps and the first, opened again, does not.
+ */
+static void test_map_budget(void **state)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct kv_device *dev = open_budget_dev(3);
+	struct kv_file *a = NULL, *b = NULL;
+	struct kv_dev_stats st;
+	const void *va = NULL, *vb = NULL;
+	char buf[64];
+
+	(void)state;
+	make_file(dev, "000001.sst", 2 * page, 'a');
+	make_file(dev, "000002.sst", 2 * page, 'b');
+	ok(dev, kv_dev_open_file(dev, "000001.sst", KV_FILE_SST, &a));
+	ok(dev, kv_dev_open_file(dev, "000002.sst", KV_FILE_SST, &b));
+	ok(dev, kv_dev_map(a, page, 64, &va));
+	assert_memory_equal(va, "aaaa", 4);
+	kv_dev_reset_stats(dev);
+	assert_int_equal(kv_dev_map(b, 0, 64, &vb), KV_ENOTSUP);
+	assert_null(vb);
+	kv_dev_get_stats(dev, &st);
+	assert_int_equal(st.kind[KV_FILE_SST].reads, 0);
+	ok(dev, kv_dev_read(b, page, buf, sizeof(buf)));
+	assert_memory_equal(buf, "bbbb", 4);
+	ok(dev, kv_dev_map(a, 0, 2 * page, &va)); /* inside a's mapping: no new pages */
+
+	kv_dev_close_file(a);
+	ok(dev, kv_dev_map(b, 0, 64, &vb));
+	assert_memory_equal(vb, "bbbb", 4);
+	ok(dev, kv_dev_open_file(dev, "000001.sst", KV_FILE_SST, &a));
+	assert_int_equal(kv_dev_map(a, 0, 64, &va), KV_ENOTSUP);
+	ok(dev, kv_dev_read(a, 0, buf, sizeof(buf)));
+	kv_dev_close_file(a);
+	kv_dev_close_file(b);
+	kv_dev_close(dev);
+}
+
+/*
+ * A growing file is mapped again at 1.5 times its size, and that whole
+ * length is what the budget counts: with 3 pages, a 1-page file maps, but
+ * at 2 pages its new mapping (3 pages) would take 4 in all, so the map of
+ * the new bytes is KV_ENOTSUP while the first view and ranges inside the
+ * first mapping still work. After close the whole budget is free again.
+ */
+static void test_map_budget_growing_file(void **state)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct kv_device *dev = open_budget_dev(3);
+	struct kv_file *w = NULL, *r = NULL;
+	const void *v = NULL, *v2 = NULL;
+	char *buf = kv_malloc(KV_MEM_OTHER, 2 * page);
+
+	(void)state;
+	assert_non_null(buf);
+	memset(buf, 'g', 2 * page);
+	ok(dev, kv_dev_create(dev, "000003.sst", KV_FILE_SST, &w));
+	ok(dev, kv_dev_append(w, buf, page));
+	ok(dev, kv_dev_open_file(dev, "000003.sst", KV_FILE_SST, &r));
+	ok(dev, kv_dev_map(r, 0, page, &v));
+	ok(dev, kv_dev_append(w, buf, page));
+	assert_int_equal(kv_dev_map(r, page, 16, &v2), KV_ENOTSUP);
+	ok(dev, kv_dev_map(r, 16, 16, &v2));
+	assert_memory_equal(v, buf, page);
+	kv_dev_close_file(r);
+
+	/* Nothing of r's mapping is left over: 2 pages map in one go. */
+	ok(dev, kv_dev_open_file(dev, "000003.sst", KV_FILE_SST, &r));
+	ok(dev, kv_dev_map(r, page, 16, &v2));
+	assert_memory_equal(v2, buf, 16);
+	kv_dev_close_file(r);
+	kv_dev_close_file(w);
+	kv_dev_close(dev);
+	kv_free(KV_MEM_OTHER, buf, 2 * page);
+}
+
 static void test_missing_files(void **state)
 {
 	struct kv_device *dev = open_dev(NULL);
@@ -197,6 +301,8 @@ static void test_options(void **state)
 	static const char *const bad_value[] = { "fsync", "maybe", NULL };
 	static const char *const unknown[] = { "fsyncc", "true", NULL };
 	static const char *const mem_only[] = { "capacity", "1GB", NULL };
+	static const char *const budget_too_big[] = { "mmap_bytes", "2TiB", NULL };
+	static const char *const budget_not_bytes[] = { "mmap_bytes", "lots", NULL };
 	struct kv_device *dev = open_dev(no_fsync);
 	struct kv_file *f = NULL;
 	struct kv_err err;
@@ -217,6 +323,13 @@ static void test_options(void **state)
 	assert_non_null(strstr(kv_err_msg(&err), "fsyncc"));
 	assert_int_equal(try_open(tmpdir, mem_only, &dev, &err), KV_EINVAL);
 	assert_non_null(strstr(kv_err_msg(&err), "capacity"));
+	assert_int_equal(try_open(tmpdir, budget_too_big, &dev, &err), KV_EINVAL);
+	assert_non_null(strstr(kv_err_msg(&err), "'mmap_bytes'"));
+	assert_non_null(strstr(kv_err_msg(&err), "out of range"));
+	assert_int_equal(try_open(tmpdir, budget_not_bytes, &dev, &err), KV_EINVAL);
+	assert_non_null(strstr(kv_err_msg(&err), "'mmap_bytes'"));
+	assert_non_null(strstr(kv_err_msg(&err), "lots"));
+	assert_null(dev);
 	assert_int_equal(kv_mem_in_use(KV_MEM_DEVICE), 0);
 }
 
@@ -319,6 +432,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_past_eof_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_shrink_and_option, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_budget, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_budget_growing_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_paths, setup, teardown),
