@@ -490,3 +490,38 @@ void tu_remove_tree(const char *dir)
 		closedir(d);
 	rmdir(dir);
 }
+
+#define TU_TMPDIR_TEMPLATE "/tmp/lsmlab-test-XXXXXX"
+
+char tu_tmpdir[sizeof(TU_TMPDIR_TEMPLATE)];
+
+int tu_tmpdir_setup(void **state)
+{
+	(void)state;
+	memcpy(tu_tmpdir, TU_TMPDIR_TEMPLATE, sizeof(TU_TMPDIR_TEMPLATE));
+	return mkdtemp(tu_tmpdir) ? 0 : -1;
+}
+
+int tu_tmpdir_teardown(void **state)
+{
+	(void)state;
+	tu_remove_tree(tu_tmpdir);
+	return 0;
+}
+
+int tu_flip_bit(struct kv_device *dev, const char *name, enum kv_file_kind kind, uint64_t off)
+{
+	struct kv_file *f;
+	char b;
+	int r = kv_dev_open_file(dev, name, kind, &f);
+
+	if (r != KV_OK)
+		return r;
+	r = kv_dev_read(f, off, &b, 1);
+	if (r == KV_OK) {
+		b ^= 0x01;
+		r = kv_dev_write(f, off, &b, 1);
+	}
+	kv_dev_close_file(f);
+	return r;
+}

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "core/alloc.h"
+#include "core/device.h"
 #include "core/iter.h"
 #include "core/rng.h"
 #include "core/slice.h"
@@ -97,5 +98,21 @@ struct kv_iter *tu_array_iter_new(const struct tu_entry *entries, size_t n, long
  * errors: for test teardown of temporary directories.
  */
 void tu_remove_tree(const char *dir);
+
+/*
+ * cmocka fixtures for tests that need one scratch directory: setup makes
+ * a new one under /tmp (named in tu_tmpdir), teardown removes it and all
+ * below it. Use as the per-test or the group setup/teardown.
+ */
+extern char tu_tmpdir[];
+int tu_tmpdir_setup(void **state);
+int tu_tmpdir_teardown(void **state);
+/*
+ * Flip the lowest bit of the byte at @off of file @name on @dev (opened
+ * as @kind): damage for corruption tests. KV_OK or the device's status.
+ */
+int tu_flip_bit(struct kv_device *dev, const char *name, enum kv_file_kind kind, uint64_t off);
+/* A cmocka test run in a fresh scratch directory (tu_tmpdir). */
+#define TU_TMPDIR_TEST(f) cmocka_unit_test_setup_teardown(f, tu_tmpdir_setup, tu_tmpdir_teardown)
 
 #endif

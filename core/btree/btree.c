@@ -44,12 +44,7 @@ static void unpin_path(struct bt_tree *t, struct path *p)
 
 static uint32_t child_at(const char *p, uint32_t c)
 {
-	struct bt_cell cell;
-
-	if (c == 0)
-		return bt_page_aux(p);
-	bt_page_cell(p, c - 1, &cell);
-	return cell.child;
+	return c == 0 ? bt_page_aux(p) : bt_page_cell_child(p, c - 1);
 }
 
 /* ---- overflow chains ---- */
@@ -83,17 +78,20 @@ static int read_chain(struct bt_tree *t, uint32_t first, uint64_t total, uint64_
 		uint32_t i = (uint32_t)(pos / dpp), within = (uint32_t)(pos % dpp);
 		uint64_t expect = total - (uint64_t)i * dpp < dpp ? total - (uint64_t)i * dpp : dpp;
 		uint64_t take;
-		r = bt_pager_read(t->pager, first + i, t->ovfpage, BT_PAGE_OVERFLOW, t->err);
+		const char *pg;
+		/* Overflow pages are never rewritten in place (a chain is written
+		   once, under fresh ids), so a view is safe to read here. */
+		r = bt_pager_view(t->pager, first + i, t->ovfpage, BT_PAGE_OVERFLOW, &pg, t->err);
 		if (r != KV_OK)
 			return r;
 		t->st.ovf_pages_read++;
-		if (bt_page_aux(t->ovfpage) != expect)
+		if (bt_page_aux(pg) != expect)
 			return kv_err_set(t->err, KV_ECORRUPT,
 					  "btree file '%s': overflow page %" PRIu32 " holds %" PRIu32
 					  " bytes, its cell says %" PRIu64, BT_PAGES_FILE, first + i,
-					  bt_page_aux(t->ovfpage), expect);
+					  bt_page_aux(pg), expect);
 		take = expect - within < off + len - pos ? expect - within : off + len - pos;
-		memcpy(dst + (pos - off), t->ovfpage + BT_PAGE_HEADER_BYTES + within, take);
+		memcpy(dst + (pos - off), pg + BT_PAGE_HEADER_BYTES + within, take);
 		pos += take;
 	}
 	return KV_OK;
@@ -163,6 +161,15 @@ static int cell_key(struct bt_tree *t, const struct bt_cell *c, struct kv_buf *b
 	return KV_OK;
 }
 
+/* Compare @key with the @klen bytes at @k (<0, 0, >0). */
+static int cmp_bytes(struct kv_slice key, const char *k, uint32_t klen)
+{
+	size_t n = key.len < klen ? key.len : klen;
+	int r = n ? memcmp(key.data, k, n) : 0;
+
+	return r ? r : (key.len > klen) - (key.len < klen);
+}
+
 /* Compare @key with the key of @c into *res (<0, 0, >0). */
 static int cmp_cell(struct bt_tree *t, struct kv_slice key, const struct bt_cell *c, int *res)
 {
@@ -196,17 +203,23 @@ static int cmp_cell(struct bt_tree *t, struct kv_slice key, const struct bt_cell
 static int search(struct bt_tree *t, const char *p, struct kv_slice key, bool upper,
 		  uint32_t *pos, bool *found)
 {
-	uint32_t lo = 0, hi = bt_page_ncells(p);
+	uint32_t lo = 0, hi = bt_page_ncells(p), klen;
+	unsigned type = bt_page_type(p);
 	struct bt_cell c;
+	const char *k;
 	int r, cmp;
 
 	*found = false;
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		bt_page_cell(p, mid, &c);
-		r = cmp_cell(t, key, &c, &cmp);
-		if (r != KV_OK)
-			return r;
+		if (bt_page_cell_key(p, type, mid, &k, &klen)) {
+			cmp = cmp_bytes(key, k, klen);
+		} else {
+			bt_page_cell(p, mid, &c);
+			r = cmp_cell(t, key, &c, &cmp);
+			if (r != KV_OK)
+				return r;
+		}
 		if (cmp == 0)
 			*found = true;
 		if (cmp > 0 || (upper && cmp == 0))
@@ -218,18 +231,25 @@ static int search(struct bt_tree *t, const char *p, struct kv_slice key, bool up
 	return KV_OK;
 }
 
-/* Walk from the root to the leaf for @key, pinning the path. */
-static int descend(struct bt_tree *t, struct kv_slice key, struct path *p)
+/*
+ * Walk from the root to the leaf for @key, pinning the path. @ro: the
+ * caller only reads the pages (they may be views, bt_pool_get_ro).
+ * Called with nothing pinned, so views can be let go of here first.
+ */
+static int descend(struct bt_tree *t, struct kv_slice key, bool ro, struct path *p)
 {
 	uint32_t id = t->root;
 	bool found;
 	int r;
 
+	bt_pool_maybe_remap(t->pool);
 	p->depth = 0;
 	for (uint32_t d = 0; d < t->height; d++) {
 		bool leaf = d + 1 == t->height;
 		struct bt_frame *f;
-		r = bt_pool_get(t->pool, id, leaf ? BT_PAGE_LEAF : BT_PAGE_INTERNAL, &f, t->err);
+		r = ro ? bt_pool_get_ro(t->pool, id, leaf ? BT_PAGE_LEAF : BT_PAGE_INTERNAL, &f,
+					t->err)
+		       : bt_pool_get(t->pool, id, leaf ? BT_PAGE_LEAF : BT_PAGE_INTERNAL, &f, t->err);
 		if (r != KV_OK)
 			goto out_unpin;
 		p->e[d].f = f;
@@ -642,7 +662,7 @@ int bt_tree_get(struct bt_tree *t, struct kv_slice key, struct kv_buf *value)
 	bool found;
 	int r;
 
-	r = descend(t, key, &p);
+	r = descend(t, key, true, &p);
 	if (r != KV_OK)
 		return r;
 	r = search(t, p.e[p.depth - 1].f->data, key, false, &pos, &found);
@@ -674,7 +694,7 @@ int bt_tree_put(struct bt_tree *t, struct kv_slice key, struct kv_slice value)
 	bool found, ovf, split = false;
 	int r;
 
-	r = descend(t, key, &p);
+	r = descend(t, key, false, &p);
 	if (r != KV_OK)
 		return r;
 	lf = p.e[p.depth - 1].f;
@@ -758,7 +778,7 @@ int bt_tree_delete(struct bt_tree *t, struct kv_slice key)
 	bool found;
 	int r;
 
-	r = descend(t, key, &p);
+	r = descend(t, key, false, &p);
 	if (r != KV_OK)
 		return r;
 	lf = p.e[p.depth - 1].f;
@@ -915,7 +935,7 @@ static int cursor_settle(struct bt_cursor *c, struct bt_frame *f, uint32_t pos)
 			c->valid = false;
 			return KV_OK;
 		}
-		r = bt_pool_get(t->pool, next, BT_PAGE_LEAF, &f, t->err);
+		r = bt_pool_get_ro(t->pool, next, BT_PAGE_LEAF, &f, t->err);
 		if (r != KV_OK)
 			return cursor_fail(c, r);
 		pos = 0;
@@ -959,7 +979,7 @@ int bt_cursor_seek(struct bt_cursor *c, struct kv_slice key, bool after)
 	int r;
 
 	c->status = KV_OK;
-	r = descend(t, key, &p);
+	r = descend(t, key, true, &p);
 	if (r != KV_OK)
 		return cursor_fail(c, r);
 	f = p.e[p.depth - 1].f;
@@ -990,7 +1010,7 @@ int bt_cursor_next(struct bt_cursor *c)
 			return cursor_fail(c, kv_err_set(t->err, KV_ENOMEM, "btree scan: out of memory"));
 		return bt_cursor_seek(c, kv_buf_slice(&t->sepbuf), true);
 	}
-	r = bt_pool_get(t->pool, c->leaf, BT_PAGE_LEAF, &f, t->err);
+	r = bt_pool_get_ro(t->pool, c->leaf, BT_PAGE_LEAF, &f, t->err);
 	if (r != KV_OK)
 		return cursor_fail(c, r);
 	return cursor_settle(c, f, c->idx + 1);
@@ -1023,7 +1043,7 @@ static int check_page(struct check_ctx *x, uint32_t id, uint32_t depth, const st
 	uint32_t n;
 	int r;
 
-	r = bt_pool_get(t->pool, id, leaf ? BT_PAGE_LEAF : BT_PAGE_INTERNAL, &f, t->err);
+	r = bt_pool_get_ro(t->pool, id, leaf ? BT_PAGE_LEAF : BT_PAGE_INTERNAL, &f, t->err);
 	if (r != KV_OK)
 		return r;
 	n = bt_page_ncells(f->data);

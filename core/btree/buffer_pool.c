@@ -6,6 +6,8 @@
  *     the LRU list) or in use (id != 0, hashed under id, in the LRU list).
  *  2. No two frames in use hold the same id.
  *  3. pins >= 0; a free frame has pins == 0 and is clean.
+ *  4. A frame with view set is in use and clean; every other frame has
+ *     data == buf.
  */
 #include "core/btree/buffer_pool.h"
 
@@ -87,9 +89,11 @@ static bool pool_check(const struct bt_pool *p)
 			used++;
 			if (lookup(p, f->id) != (int32_t)i)
 				return false;
-		} else if (f->pins || f->dirty) {
+		} else if (f->pins || f->dirty || f->view) {
 			return false;
 		}
+		if (f->view ? f->dirty : f->data != f->buf)
+			return false;
 	}
 	return used + p->nfree == p->nframes;
 }
@@ -125,7 +129,7 @@ int bt_pool_new(struct bt_pager *pager, uint64_t budget_bytes, size_t min_frames
 	}
 	memset(p->buckets, 0xff, p->nbuckets * sizeof(int32_t));
 	for (size_t i = 0; i < n; i++) {
-		p->frames[i].data = p->data + i * pb;
+		p->frames[i].data = p->frames[i].buf = p->data + i * pb;
 		p->frames[i].prev = p->frames[i].next = p->frames[i].hnext = -1;
 		p->free_stack[i] = (int32_t)(n - 1 - i);
 	}
@@ -180,6 +184,8 @@ static int evict_one(struct bt_pool *p, struct kv_err *err)
 	hash_remove(p, fi);
 	lru_unlink(p, fi);
 	f->id = 0;
+	f->view = false;
+	f->data = f->buf;
 	p->free_stack[p->nfree++] = fi;
 	return KV_OK;
 }
@@ -228,42 +234,89 @@ static void drop_frame(struct bt_pool *p, int32_t fi)
 	p->frames[fi].id = 0;
 	p->frames[fi].pins = 0;
 	p->frames[fi].dirty = false;
+	p->frames[fi].view = false;
+	p->frames[fi].data = p->frames[fi].buf;
 	p->free_stack[p->nfree++] = fi;
 }
 
-int bt_pool_get(struct bt_pool *p, uint32_t id, unsigned want_type, struct bt_frame **out,
-		struct kv_err *err)
+/* A copy of a viewed page in the frame's own buffer. */
+static void own_copy(struct bt_pool *p, struct bt_frame *f)
+{
+	if (!f->view)
+		return;
+	memcpy(f->buf, f->data, p->page_bytes);
+	f->data = f->buf;
+	f->view = false;
+}
+
+/* The page @id, pinned; a miss is read (a view if @ro allows one). */
+static int get(struct bt_pool *p, uint32_t id, unsigned want_type, bool ro,
+	       struct bt_frame **out, struct kv_err *err)
 {
 	int32_t fi = lookup(p, id);
+	struct bt_frame *f;
+	const char *data;
 	int r;
 
 	if (fi >= 0) {
+		f = &p->frames[fi];
 		p->st.hits++;
-		p->frames[fi].pins++;
 		if (p->head != fi) {
 			lru_unlink(p, fi);
 			lru_push_head(p, fi);
 		}
-		if (want_type && (unsigned char)p->frames[fi].data[8] != want_type) {
-			p->frames[fi].pins--;
+		if (want_type && (unsigned char)f->data[8] != want_type)
 			return kv_err_set(err, KV_ECORRUPT,
 					  "btree: page %u has type %u, expected %u", (unsigned)id,
-					  (unsigned char)p->frames[fi].data[8], want_type);
-		}
-		*out = &p->frames[fi];
+					  (unsigned char)f->data[8], want_type);
+		if (!ro)
+			own_copy(p, f);
+		f->pins++;
+		*out = f;
 		return KV_OK;
 	}
 	r = take_frame(p, id, &fi, err);
 	if (r != KV_OK)
 		return r;
+	f = &p->frames[fi];
 	p->st.misses++;
-	r = bt_pager_read(p->pager, id, p->frames[fi].data, want_type, err);
+	if (ro)
+		r = bt_pager_view(p->pager, id, f->buf, want_type, &data, err);
+	else
+		r = bt_pager_read(p->pager, id, f->buf, want_type, err);
 	if (r != KV_OK) {
 		drop_frame(p, fi);
 		return r;
 	}
-	*out = &p->frames[fi];
+	if (ro && data != f->buf) {
+		f->data = (char *)data; /* read-only by invariant 4 */
+		f->view = true;
+		p->st.views++;
+	}
+	*out = f;
 	return KV_OK;
+}
+
+int bt_pool_get(struct bt_pool *p, uint32_t id, unsigned want_type, struct bt_frame **out,
+		struct kv_err *err)
+{
+	return get(p, id, want_type, false, out, err);
+}
+
+int bt_pool_get_ro(struct bt_pool *p, uint32_t id, unsigned want_type, struct bt_frame **out,
+		   struct kv_err *err)
+{
+	return get(p, id, want_type, true, out, err);
+}
+
+void bt_pool_maybe_remap(struct bt_pool *p)
+{
+	if (!bt_pager_remap_wanted(p->pager))
+		return;
+	assert(bt_pool_pinned(p) == 0);
+	for (size_t i = 0; i < p->nframes; i++)
+		own_copy(p, &p->frames[i]);
+	bt_pager_remap(p->pager);
 }
 
 int bt_pool_new_page(struct bt_pool *p, uint32_t id, struct bt_frame **out, struct kv_err *err)

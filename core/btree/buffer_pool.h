@@ -11,6 +11,15 @@
  * ahead of a mutation so that the next n new pages or misses need no
  * write-back (a mutation then does no write I/O halfway through).
  *
+ * Views: bt_pool_get_ro() serves a miss, where the device offers it, with
+ * a view of the page in the device's mapping of the page file (verified
+ * in place, bt_pager_view) instead of a copy into the frame's buffer.
+ * Such a frame is clean and read-only: its data must not be written.
+ * bt_pool_get() (for writers) first copies a viewed page into the
+ * frame's own buffer, so every page that is modified, and so every page
+ * the pager writes, is a copy; a view is never written through and its
+ * slot is not rewritten while it is viewed.
+ *
  * After bt_pool_set_readonly(), dirty frames are never written again
  * (sticky write error): eviction uses clean frames only.
  *
@@ -30,13 +39,16 @@ struct bt_frame {
 	uint32_t id;     /* logical page id; 0: frame unused */
 	int pins;
 	bool dirty;
-	char *data;      /* page_bytes */
+	bool view;       /* data points into the device's view (clean, read-only) */
+	char *data;      /* page_bytes: buf, or a view when view is set */
+	char *buf;       /* the frame's own page buffer */
 	int32_t prev, next;  /* LRU list (most recent at head) */
 	int32_t hnext;       /* hash chain */
 };
 
 struct bt_pool_stats {
 	uint64_t hits, misses, evictions, dirty_evictions, writebacks;
+	uint64_t views;          /* misses served by a view (bt_pool_get_ro) */
 };
 
 struct bt_pool;
@@ -56,6 +68,16 @@ size_t bt_pool_frames(const struct bt_pool *pool);
    bt_pager_read). */
 int bt_pool_get(struct bt_pool *pool, uint32_t id, unsigned want_type, struct bt_frame **out,
 		struct kv_err *err);
+/* As bt_pool_get, for a caller that only reads the page: a miss may be
+   served by a view (see above). */
+int bt_pool_get_ro(struct bt_pool *pool, uint32_t id, unsigned want_type,
+		   struct bt_frame **out, struct kv_err *err);
+/*
+ * Let go of every view (copy each viewed page into its frame) and reopen
+ * the page file when the pager asks for it (bt_pager_remap_wanted). Call
+ * between operations, when no frame is pinned.
+ */
+void bt_pool_maybe_remap(struct bt_pool *pool);
 /* A frame for the new page @id (zeroed, pinned, dirty); no read. */
 int bt_pool_new_page(struct bt_pool *pool, uint32_t id, struct bt_frame **out,
 		     struct kv_err *err);

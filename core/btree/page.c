@@ -38,12 +38,24 @@ void bt_page_seal(char *p, size_t page_bytes)
 	kv_put_u32(p + BT_OFF_CHECKSUM, kv_checksum32(p + 4, page_bytes - 4));
 }
 
+/* A varint32 length: one byte inline (the common case), else the general decoder. */
+static inline const char *get_len(const char *q, const char *limit, uint32_t *v)
+{
+	if (q < limit && !((unsigned char)*q & 0x80)) {
+		*v = (unsigned char)*q;
+		return q + 1;
+	}
+	return kv_get_varint32(q, limit, v);
+}
+
 uint32_t bt_cell_decode(const char *cell, const char *limit, unsigned type, struct bt_cell *c)
 {
 	const char *q = cell;
 	uint32_t klen, vlen = 0;
 
-	memset(c, 0, sizeof(*c));
+	c->child = 0;
+	c->value = NULL;
+	c->chain = 0;
 	if (type == BT_PAGE_INTERNAL) {
 		if (limit - q < 4)
 			return 0;
@@ -55,11 +67,11 @@ uint32_t bt_cell_decode(const char *cell, const char *limit, unsigned type, stru
 	c->flags = (unsigned char)*q++;
 	if (c->flags & ~(unsigned)BT_CELL_OVF)
 		return 0;
-	q = kv_get_varint32(q, limit, &klen);
+	q = get_len(q, limit, &klen);
 	if (!q || klen == 0 || klen > 65535)
 		return 0;
 	if (type == BT_PAGE_LEAF) {
-		q = kv_get_varint32(q, limit, &vlen);
+		q = get_len(q, limit, &vlen);
 		if (!q || vlen > (64u << 20))
 			return 0;
 	}

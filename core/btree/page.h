@@ -127,6 +127,43 @@ static inline const char *bt_page_cell_bytes(const char *p, uint32_t i)
 	return p + bt_page_cell_off(p, i);
 }
 /*
+ * The key of cell @i of a verified leaf or internal page @p (@type its
+ * type), for the binary search: true with *key and *klen when the whole
+ * key is inline, false when it spills into an overflow chain (then decode
+ * the cell with bt_page_cell). Reads only the cell's first bytes; relies
+ * on the verification (flags and varints well formed, within the page).
+ */
+static inline bool bt_page_cell_key(const char *p, unsigned type, uint32_t i,
+				    const char **key, uint32_t *klen)
+{
+	const unsigned char *q = (const unsigned char *)p + bt_page_cell_off(p, i);
+	uint32_t n = 0;
+	unsigned shift = 0, b;
+
+	if (type == BT_PAGE_INTERNAL)
+		q += 4; /* child */
+	if (*q++ & BT_CELL_OVF)
+		return false;
+	do {
+		b = *q++;
+		n |= (uint32_t)(b & 0x7f) << shift;
+		shift += 7;
+	} while (b & 0x80);
+	if (type == BT_PAGE_LEAF)
+		while (*q++ & 0x80)
+			; /* vlen */
+	*key = (const char *)q;
+	*klen = n;
+	return true;
+}
+
+/* The child of internal cell @i of a verified internal page. */
+static inline uint32_t bt_page_cell_child(const char *p, uint32_t i)
+{
+	return kv_get_u32(p + bt_page_cell_off(p, i));
+}
+
+/*
  * Decode an encoded cell of page type @type in [cell, limit). Returns the
  * cell size, or 0 if it is malformed or runs past @limit.
  */

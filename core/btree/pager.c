@@ -56,6 +56,12 @@ struct bt_pager {
 	uint32_t nmap_slots, map_slots_cap;
 
 	char *buf;           /* one page: map pages */
+
+	/* Views (bt_pager_view): whether the device has given one on this
+	   handle, and whether a fresh handle is wanted (see fetch). */
+	bool views_ok, remap_wanted;
+	uint64_t views_retry_at;   /* no view is asked for before page_reads gets here */
+	uint64_t reads_at_remap;   /* page_reads at the last remap */
 	struct bt_pager_stats st;
 };
 
@@ -283,30 +289,106 @@ bool bt_pager_is_allocated(const struct bt_pager *pg, uint32_t id)
 
 /* ---- page I/O ---- */
 
-int bt_pager_read(struct bt_pager *pg, uint32_t id, char *buf, unsigned want_type,
-		  struct kv_err *err)
+/*
+ * The bytes of page @id: with @want_view, a view into the device's mapping
+ * of the page file where it offers one (no read call); else, or without
+ * one, read into @buf. *out points at them; nothing is verified here.
+ */
+static int fetch(struct bt_pager *pg, uint32_t id, char *buf, bool want_view, const char **out,
+		 struct kv_err *err)
 {
 	uint32_t s = id < pg->nlogical ? pg->map[id] : 0;
-	const void *view;
+	const void *view = buf;
 	int r;
 
 	if (s == 0)
 		return kv_err_set(err, KV_ECORRUPT,
 				  "btree file '%s': reference to page %" PRIu32
 				  ", which is not in the page map", BT_PAGES_FILE, id);
-	/* A view of the page where the device has one (no read call), else a read. */
-	r = kv_dev_map(pg->pages, slot_off(pg, s), pg->page_bytes, &view);
-	if (r == KV_OK)
-		memcpy(buf, view, pg->page_bytes);
-	else if (r == KV_ENOTSUP)
+	want_view = want_view && pg->st.page_reads >= pg->views_retry_at;
+	r = want_view ? kv_dev_map(pg->pages, slot_off(pg, s), pg->page_bytes, &view) : KV_ENOTSUP;
+	if (r == KV_OK) {
+		pg->views_ok = true;
+		/* The page is about to be checksummed whole: ask for all of its
+		   cache lines at once rather than one miss after another. */
+		for (uint32_t o = 0; o < pg->page_bytes; o += 64)
+			__builtin_prefetch((const char *)view + o);
+	} else if (r == KV_ENOTSUP) {
+		if (want_view) {
+			/* No view (none on this device, mmap off, the mapping budget
+			   spent, or the mappings of a grown file used up): ask again
+			   only after a file's worth of page reads, so a refusal costs
+			   the device's check (a stat call) once per nslots reads. */
+			pg->views_retry_at = pg->st.page_reads + pg->nslots + 1;
+			/* Views worked on this handle and stopped: a fresh handle maps
+			   the file at its current size; at most once per nslots reads. */
+			if (pg->views_ok && pg->st.page_reads - pg->reads_at_remap >= pg->nslots)
+				pg->remap_wanted = true;
+		}
+		view = buf;
 		r = kv_dev_read(pg->pages, slot_off(pg, s), buf, pg->page_bytes);
+	}
 	if (r != KV_OK)
 		return kv_err_set(err, r, "btree file '%s': read of page %" PRIu32
 				  " at offset %" PRIu64 ": %s", BT_PAGES_FILE, id,
 				  slot_off(pg, s), kv_dev_errmsg(pg->dev));
 	pg->st.page_reads++;
-	return bt_page_verify(buf, pg->page_bytes, id, want_type, BT_PAGES_FILE, slot_off(pg, s),
-			      err);
+	*out = view;
+	return KV_OK;
+}
+
+/*
+ * Writers' reads are always read calls: the page is copied anyway, and
+ * mapping the file for them as it grows would leave a chain of mappings
+ * whose pages each count in RSS once per mapping (2.5x the page file
+ * after a 2M-key fillrandom); only readers' views map it.
+ */
+int bt_pager_read(struct bt_pager *pg, uint32_t id, char *buf, unsigned want_type,
+		  struct kv_err *err)
+{
+	const char *p;
+	int r = fetch(pg, id, buf, false, &p, err);
+
+	if (r != KV_OK)
+		return r;
+	return bt_page_verify(buf, pg->page_bytes, id, want_type, BT_PAGES_FILE,
+			      slot_off(pg, pg->map[id]), err);
+}
+
+int bt_pager_view(struct bt_pager *pg, uint32_t id, char *buf, unsigned want_type,
+		  const char **out, struct kv_err *err)
+{
+	const char *p;
+	int r = fetch(pg, id, buf, true, &p, err);
+
+	if (r != KV_OK)
+		return r;
+	r = bt_page_verify(p, pg->page_bytes, id, want_type, BT_PAGES_FILE,
+			   slot_off(pg, pg->map[id]), err);
+	if (r == KV_OK)
+		*out = p;
+	return r;
+}
+
+bool bt_pager_remap_wanted(const struct bt_pager *pg)
+{
+	return pg->remap_wanted;
+}
+
+void bt_pager_remap(struct bt_pager *pg)
+{
+	struct kv_file *f;
+
+	pg->remap_wanted = false;
+	pg->views_ok = false;
+	pg->views_retry_at = 0;
+	pg->reads_at_remap = pg->st.page_reads;
+	/* The new handle takes over writing; the old one (and its mappings)
+	   goes. If the open fails, the old handle stays (reads use pread). */
+	if (kv_dev_open_file(pg->dev, BT_PAGES_FILE, KV_FILE_BTREE_PAGE, &f) != KV_OK)
+		return;
+	kv_dev_close_file(pg->pages);
+	pg->pages = f;
 }
 
 int bt_pager_write(struct bt_pager *pg, uint32_t id, char *buf, struct kv_err *err)

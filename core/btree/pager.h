@@ -68,13 +68,33 @@ void bt_pager_close(struct bt_pager *pg);
 size_t bt_pager_page_bytes(const struct bt_pager *pg);
 
 /*
- * Read logical page @id into @buf and verify it (checksum, id, structure;
- * @want_type 0 accepts leaf, internal and overflow). KV_ECORRUPT naming
+ * Read logical page @id into @buf (a read call, never a view) and verify
+ * it (checksum, id, structure; @want_type 0 accepts leaf, internal and
+ * overflow). KV_ECORRUPT naming
  * the file and offset, KV_EIO, or KV_EINVAL-free KV_ECORRUPT if @id is
  * not mapped.
  */
 int bt_pager_read(struct bt_pager *pg, uint32_t id, char *buf, unsigned want_type,
 		  struct kv_err *err);
+/*
+ * As bt_pager_read, but without a copy where the device offers a view of
+ * the page (kv_dev_map): the page is verified in place and *out points
+ * into the view, which stays valid and unchanged until bt_pager_remap()
+ * or bt_pager_close(), or until page @id is written (bt_pager_write) or
+ * freed. Elsewhere (KV_ENOTSUP: mem, ssd, fault devices, file with
+ * mmap=false) the page is read into @buf and *out == @buf.
+ */
+int bt_pager_view(struct bt_pager *pg, uint32_t id, char *buf, unsigned want_type,
+		  const char **out, struct kv_err *err);
+/*
+ * True when the device stopped giving views on the current handle after
+ * giving some (the file device keeps a bounded number of mappings of a
+ * growing file). The holder of the views then lets go of every one and
+ * calls bt_pager_remap(), which reopens the page file: the new handle
+ * maps the file at its current size.
+ */
+bool bt_pager_remap_wanted(const struct bt_pager *pg);
+void bt_pager_remap(struct bt_pager *pg);
 /* Seal (checksum) and write logical page @id from @buf by the shadow rule. */
 int bt_pager_write(struct bt_pager *pg, uint32_t id, char *buf, struct kv_err *err);
 

@@ -393,15 +393,8 @@ static void test_corrupt_page(void **state)
 	}
 	fx_checkpoint(&f);
 	fx_close_tree(&f);
-	assert_int_equal(kv_dev_open_file(f.dev, BT_PAGES_FILE, KV_FILE_BTREE_PAGE, &file), KV_OK);
-	{
-		/* Damage the first page slot (written first: a tree page). */
-		char b;
-		assert_int_equal(kv_dev_read(file, 100, &b, 1), KV_OK);
-		b ^= 0x01;
-		assert_int_equal(kv_dev_write(file, 100, &b, 1), KV_OK);
-	}
-	kv_dev_close_file(file);
+	/* Damage the first page slot (written first: a tree page). */
+	assert_int_equal(tu_flip_bit(f.dev, BT_PAGES_FILE, KV_FILE_BTREE_PAGE, 100), KV_OK);
 	fx_open(&f);
 	for (uint32_t i = 0; i < 3000; i++) {
 		size_t kl = (size_t)snprintf(k, sizeof(k), "k%06" PRIu32, i);

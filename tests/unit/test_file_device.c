@@ -19,23 +19,7 @@
 #include "core/options.h"
 #include "devices/file.h"
 
-#define TMP_TEMPLATE "/tmp/lsmlab-filedev-XXXXXX"
 
-static char tmpdir[sizeof(TMP_TEMPLATE)];
-
-static int setup(void **state)
-{
-	(void)state;
-	memcpy(tmpdir, TMP_TEMPLATE, sizeof(TMP_TEMPLATE));
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tu_remove_tree(tmpdir);
-	return 0;
-}
 
 /* Open a file device on @path with name/value pairs (NULL-terminated). */
 static int try_open(const char *path, const char *const *kv, struct kv_device **dev,
@@ -57,7 +41,7 @@ static struct kv_device *open_dev(const char *const *kv)
 	struct kv_device *dev = NULL;
 	struct kv_err err;
 
-	if (try_open(tmpdir, kv, &dev, &err) != KV_OK)
+	if (try_open(tu_tmpdir, kv, &dev, &err) != KV_OK)
 		fail_msg("open file device: %s", kv_err_msg(&err));
 	return dev;
 }
@@ -78,7 +62,7 @@ static void test_read_past_eof_message(void **state)
 	ok(dev, kv_dev_create(dev, "000012.sst", KV_FILE_SST, &f));
 	ok(dev, kv_dev_append(f, "0123456789", 10));
 	assert_int_equal(kv_dev_read(f, 4, buf, 20), KV_EIO);
-	snprintf(path, sizeof(path), "'%s/000012.sst'", tmpdir);
+	snprintf(path, sizeof(path), "'%s/000012.sst'", tu_tmpdir);
 	assert_non_null(strstr(kv_dev_errmsg(dev), path));
 	assert_non_null(strstr(kv_dev_errmsg(dev), "offset 4"));
 	assert_non_null(strstr(kv_dev_errmsg(dev), "size 10"));
@@ -315,18 +299,18 @@ static void test_options(void **state)
 	kv_dev_close(dev);
 
 	dev = NULL;
-	assert_int_equal(try_open(tmpdir, bad_value, &dev, &err), KV_EINVAL);
+	assert_int_equal(try_open(tu_tmpdir, bad_value, &dev, &err), KV_EINVAL);
 	assert_null(dev);
 	assert_non_null(strstr(kv_err_msg(&err), "fsync"));
 	assert_non_null(strstr(kv_err_msg(&err), "maybe"));
-	assert_int_equal(try_open(tmpdir, unknown, &dev, &err), KV_EINVAL);
+	assert_int_equal(try_open(tu_tmpdir, unknown, &dev, &err), KV_EINVAL);
 	assert_non_null(strstr(kv_err_msg(&err), "fsyncc"));
-	assert_int_equal(try_open(tmpdir, mem_only, &dev, &err), KV_EINVAL);
+	assert_int_equal(try_open(tu_tmpdir, mem_only, &dev, &err), KV_EINVAL);
 	assert_non_null(strstr(kv_err_msg(&err), "capacity"));
-	assert_int_equal(try_open(tmpdir, budget_too_big, &dev, &err), KV_EINVAL);
+	assert_int_equal(try_open(tu_tmpdir, budget_too_big, &dev, &err), KV_EINVAL);
 	assert_non_null(strstr(kv_err_msg(&err), "'mmap_bytes'"));
 	assert_non_null(strstr(kv_err_msg(&err), "out of range"));
-	assert_int_equal(try_open(tmpdir, budget_not_bytes, &dev, &err), KV_EINVAL);
+	assert_int_equal(try_open(tu_tmpdir, budget_not_bytes, &dev, &err), KV_EINVAL);
 	assert_non_null(strstr(kv_err_msg(&err), "'mmap_bytes'"));
 	assert_non_null(strstr(kv_err_msg(&err), "lots"));
 	assert_null(dev);
@@ -346,7 +330,7 @@ static void test_bad_paths(void **state)
 	assert_non_null(strstr(kv_err_msg(&err), "path"));
 
 	/* A regular file where the directory should be. */
-	snprintf(path, sizeof(path), "%s/plain", tmpdir);
+	snprintf(path, sizeof(path), "%s/plain", tu_tmpdir);
 	fd = open(path, O_CREAT | O_WRONLY, 0644);
 	assert_true(fd >= 0);
 	close(fd);
@@ -366,7 +350,7 @@ static void test_nested_dir_and_persistence(void **state)
 	uint64_t size;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/a/b/c", tmpdir);
+	snprintf(path, sizeof(path), "%s/a/b/c", tu_tmpdir);
 	if (try_open(path, NULL, &dev, &err) != KV_OK)
 		fail_msg("%s", kv_err_msg(&err));
 	ok(dev, kv_dev_create(dev, "000001.sst", KV_FILE_SST, &f));
@@ -417,7 +401,7 @@ static void test_list_skips_directories(void **state)
 	size_t n = 0;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/subdir", tmpdir);
+	snprintf(path, sizeof(path), "%s/subdir", tu_tmpdir);
 	assert_int_equal(mkdir(path, 0755), 0);
 	ok(dev, kv_dev_create(dev, "one", KV_FILE_OTHER, &f));
 	kv_dev_close_file(f);
@@ -429,16 +413,16 @@ static void test_list_skips_directories(void **state)
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_read_past_eof_message, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_map, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_map_shrink_and_option, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_map_budget, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_map_budget_growing_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_files, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_options, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_paths, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nested_dir_and_persistence, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_list_skips_directories, setup, teardown),
+		TU_TMPDIR_TEST(test_read_past_eof_message),
+		TU_TMPDIR_TEST(test_map),
+		TU_TMPDIR_TEST(test_map_shrink_and_option),
+		TU_TMPDIR_TEST(test_map_budget),
+		TU_TMPDIR_TEST(test_map_budget_growing_file),
+		TU_TMPDIR_TEST(test_missing_files),
+		TU_TMPDIR_TEST(test_options),
+		TU_TMPDIR_TEST(test_bad_paths),
+		TU_TMPDIR_TEST(test_nested_dir_and_persistence),
+		TU_TMPDIR_TEST(test_list_skips_directories),
 	};
 
 	return cmocka_run_group_tests_name("file device", tests, NULL, NULL);
