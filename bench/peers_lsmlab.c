@@ -12,6 +12,11 @@
  *          config; WAL on, wal_sync=none.
  *   btree: page_size = block_bytes, page_cache_size = cache_bytes; WAL on,
  *          wal_sync=none.
+ *   device: `file` with mmap_bytes=0 (no mapping budget): the peers map
+ *          their files without a byte limit too (LevelDB up to 1000
+ *          tables, LMDB the whole file), so the default 128 MiB budget,
+ *          which keeps the Foundation command under its RSS floor, would
+ *          not be a matched configuration.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -70,6 +75,7 @@ static int lsmlab_open(const char *engine, const struct peers_config *c, const c
 {
 	struct kv_engine_args args = { 0 };
 	struct kv_config *cfg = kv_config_new();
+	struct kv_config *devcfg = NULL;
 	bool lsm = engine[0] == 'l';
 	int rc;
 
@@ -81,8 +87,14 @@ static int lsmlab_open(const char *engine, const struct peers_config *c, const c
 		rc = kv_err_set(err, KV_ENOMEM, "out of memory");
 		goto out_free_cfg;
 	}
-	/* The file device's defaults: fsync on, as in every Foundation run. */
-	rc = kv_dev_open(&kv_file_device_ops, NULL, dir, dev, err);
+	/* The file device's defaults (fsync on, as in every Foundation run)
+	   but no mapping budget (the header comment). */
+	devcfg = kv_config_new();
+	if (!devcfg || kv_config_set(devcfg, "mmap_bytes", "0") != KV_OK) {
+		rc = kv_err_set(err, KV_ENOMEM, "out of memory");
+		goto out_free_cfg;
+	}
+	rc = kv_dev_open(&kv_file_device_ops, devcfg, dir, dev, err);
 	if (rc != KV_OK)
 		goto out_free_cfg;
 	args = (struct kv_engine_args){
@@ -97,6 +109,7 @@ static int lsmlab_open(const char *engine, const struct peers_config *c, const c
 		*dev = NULL;
 	}
 out_free_cfg:
+	kv_config_free(devcfg);
 	kv_config_free(cfg);
 	return rc;
 }
