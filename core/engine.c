@@ -285,6 +285,11 @@ int kv_engine_check(struct kv_engine *e)
 	return e->ops->check ? e->ops->check(e) : KV_OK;
 }
 
+bool kv_engine_wait_idle(struct kv_engine *e)
+{
+	return e->ops->wait_idle ? e->ops->wait_idle(e) : false;
+}
+
 void kv_engine_report(struct kv_engine *e,
 		      void (*cb)(void *ud, const char *name, double value), void *ud)
 {

@@ -87,6 +87,11 @@ void kv_report_bench_line(FILE *out, const struct kv_bench_result *res, bool lat
 	fprintf(out, "%-12s : %11.3f micros/op %.0f ops/sec;%s%s\n", result_name(res),
 		(double)res->wall_ns / 1e3 / ops, secs > 0 ? (double)res->ops / secs : 0.0, rate,
 		msg);
+	if (res->background) {
+		double all = (double)(res->wall_ns + res->bg_wait_ns) / 1e9;
+		fprintf(out, "%-12s   then %.3f s of background work: %.0f ops/sec with it\n", "",
+			(double)res->bg_wait_ns / 1e9, all > 0 ? (double)res->ops / all : 0.0);
+	}
 	if (latency && res->lat.count)
 		fprintf(out,
 			"%-12s   %s latency (device ns): count %" PRIu64 " mean %.1f p50 %" PRIu64

@@ -987,6 +987,18 @@ out:
 	return r;
 }
 
+static bool lsm_wait_idle(struct kv_engine *e)
+{
+	struct lsm *db = to_lsm(e);
+
+	if (!db->bg)
+		return false;
+	pthread_mutex_lock(&db->mu);
+	bg_wait_idle(db);
+	pthread_mutex_unlock(&db->mu);
+	return true;
+}
+
 static int lsm_check(struct kv_engine *e)
 {
 	struct lsm *db = to_lsm(e);
@@ -1056,6 +1068,7 @@ const struct kv_engine_ops kv_lsm_engine_ops = {
 	.compact_all = lsm_compact_all,
 	.report = lsm_report,
 	.check = lsm_check,
+	.wait_idle = lsm_wait_idle,
 };
 
 /* ---- engine-specific statistics ---- */
