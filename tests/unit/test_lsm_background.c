@@ -198,7 +198,7 @@ static void test_random_with_background_jobs(void **state)
 	struct kv_engine *e = open_lsm(dev, "true");
 	struct tu_refmap *ref = tu_refmap_new();
 	struct kv_rng rng;
-	double flushes = 0;
+	double flushes = 0, stalls = 0;
 	long n = tu_slow() ? 600000 : 60000;
 
 	(void)state;
@@ -208,6 +208,9 @@ static void test_random_with_background_jobs(void **state)
 	want_scan(e, ref, kv_slice_make(NULL, 0), 0);
 	assert_true(reports(e, "flushes", &flushes));
 	assert_true(flushes > 20);
+	assert_true(reports(e, "write_stalls", &stalls));
+	/* How much the threads overlapped (timing: printed, not asserted). */
+	print_message("flushes %.0f, writes that waited for the thread %.0f\n", flushes, stalls);
 	assert_true(kv_engine_wait_idle(e));
 	assert_int_equal(kv_engine_check(e), KV_OK);
 	assert_int_equal(kv_engine_compact_all(e), KV_OK);
