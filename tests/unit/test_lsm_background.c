@@ -9,16 +9,14 @@
  *  - the option is ignored on a simulation device (jobs stay inline).
  * LSMLAB_SLOW=1 makes the randomized run 10x longer.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/lsm/lsm.h"
 #include "devices/file.h"
 #include "devices/mem.h"
-#include "strategies/registry.h"
+#include "tests/engine_harness.h"
 #include "tests/testutil.h"
 
 #define NKEYS 3000
@@ -33,57 +31,36 @@ static const char *const tiny[] = {
 	"level0_stop_writes_trigger", "4", "paranoid_checks", "true", NULL,
 };
 
-struct dir {
-	char path[64];
-};
-
-static struct kv_device *file_dev(struct dir *d)
+/* The file-device LSM configuration of the harness, with @background. */
+static void env_init(struct th_env *env, const char *background)
 {
-	struct kv_device *dev;
-	struct kv_config *c = kv_config_new();
-	struct kv_err err = { 0 };
+	const struct th_config *cfgs;
+	size_t n = th_matrix(&cfgs);
 
-	snprintf(d->path, sizeof(d->path), "/tmp/lsmlab-bg-XXXXXX");
-	assert_non_null(mkdtemp(d->path));
-	/* fsync off: the test is about threads, not about disks. */
-	assert_int_equal(kv_config_set(c, "fsync", "false"), KV_OK);
-	if (kv_dev_open(&kv_file_device_ops, c, d->path, &dev, &err) != KV_OK)
-		fail_msg("file device: %s", kv_err_msg(&err));
-	kv_config_free(c);
-	return dev;
-}
-
-static void dir_remove(struct dir *d)
-{
-	DIR *dd = opendir(d->path);
-	struct dirent *de;
-	char p[512];
-
-	while (dd && (de = readdir(dd))) {
-		if (de->d_name[0] == '.')
+	for (size_t i = 0; i < n; i++) {
+		if (cfgs[i].engine != &kv_lsm_engine_ops || cfgs[i].device != &kv_file_device_ops ||
+		    cfgs[i].inline_jobs)
 			continue;
-		snprintf(p, sizeof(p), "%s/%s", d->path, de->d_name);
-		unlink(p);
+		struct kv_config *c = kv_config_new();
+		struct kv_device *dev;
+		struct kv_err err = { 0 };
+		char dir[sizeof(env->dir)];
+
+		snprintf(dir, sizeof(dir), "/tmp/lsmlab-bg-XXXXXX");
+		assert_non_null(mkdtemp(dir));
+		/* fsync off: the test is about threads, not disks. */
+		assert_int_equal(kv_config_set(c, "fsync", "false"), KV_OK);
+		if (kv_dev_open(&kv_file_device_ops, c, dir, &dev, &err) != KV_OK)
+			fail_msg("file device: %s", kv_err_msg(&err));
+		kv_config_free(c);
+		th_env_init_dev(env, &cfgs[i], dev);
+		memcpy(env->dir, dir, sizeof(dir)); /* th_env_destroy removes it */
+		for (size_t k = 0; tiny[k]; k += 2)
+			th_env_set(env, tiny[k], tiny[k + 1]);
+		th_env_set(env, "background_jobs", background);
+		return;
 	}
-	if (dd)
-		closedir(dd);
-	rmdir(d->path);
-}
-
-static struct kv_engine *open_lsm(struct kv_device *dev, const char *background)
-{
-	struct kv_config *c = kv_config_new();
-	struct kv_engine *e = NULL;
-	struct kv_err err = { 0 };
-	struct kv_engine_args a = { .cfg = c, .dev = dev, .strategy = kv_strategy_registry[0] };
-
-	for (size_t i = 0; tiny[i]; i += 2)
-		assert_int_equal(kv_config_set(c, tiny[i], tiny[i + 1]), KV_OK);
-	assert_int_equal(kv_config_set(c, "background_jobs", background), KV_OK);
-	if (kv_engine_open(&kv_lsm_engine_ops, &a, &e, &err) != KV_OK)
-		fail_msg("open: %s", kv_err_msg(&err));
-	kv_config_free(c);
-	return e;
+	fail_msg("no lsm@file configuration in the harness matrix");
 }
 
 struct report_find {
@@ -193,15 +170,16 @@ static void random_ops(struct kv_engine *e, struct tu_refmap *ref, struct kv_rng
 
 static void test_random_with_background_jobs(void **state)
 {
-	struct dir d;
-	struct kv_device *dev = file_dev(&d);
-	struct kv_engine *e = open_lsm(dev, "true");
+	struct th_env env;
+	struct kv_engine *e;
 	struct tu_refmap *ref = tu_refmap_new();
 	struct kv_rng rng;
 	double flushes = 0, stalls = 0;
 	long n = tu_slow() ? 600000 : 60000;
 
 	(void)state;
+	env_init(&env, "true");
+	e = th_open(&env);
 	kv_rng_seed(&rng, tu_seed(0xb6c0de));
 	assert_true(reports(e, "write_stalls", NULL));
 	random_ops(e, ref, &rng, n);
@@ -218,8 +196,7 @@ static void test_random_with_background_jobs(void **state)
 	assert_int_equal(kv_engine_check(e), KV_OK);
 	kv_engine_close(e);
 	tu_refmap_free(ref);
-	kv_dev_close(dev);
-	dir_remove(&d);
+	th_env_destroy(&env);
 }
 
 static void check_all(struct kv_engine *e, const struct tu_refmap *ref)
@@ -237,17 +214,19 @@ static void check_all(struct kv_engine *e, const struct tu_refmap *ref)
 /* Close right after writes (work pending), reopen: nothing is lost. */
 static void test_close_with_pending_work(void **state)
 {
-	struct dir d;
-	struct kv_device *dev = file_dev(&d);
+	struct th_env env;
 	struct tu_refmap *ref = tu_refmap_new();
 	struct kv_rng rng;
 	char key[32], val[VAL_MAX];
 
 	(void)state;
+	env_init(&env, "true");
 	kv_rng_seed(&rng, tu_seed(0xc105e));
 	for (int round = 0; round < 6; round++) {
 		/* Alternate: reopen with background jobs, and without. */
-		struct kv_engine *e = open_lsm(dev, round % 2 ? "false" : "true");
+		struct kv_engine *e;
+		th_env_set(&env, "background_jobs", round % 2 ? "false" : "true");
+		e = th_open(&env);
 		check_all(e, ref);
 		for (int i = 0; i < 4000; i++) {
 			size_t vl = (size_t)kv_rng_below(&rng, VAL_MAX + 1);
@@ -265,29 +244,37 @@ static void test_close_with_pending_work(void **state)
 		kv_engine_close(e);
 	}
 	{
-		struct kv_engine *e = open_lsm(dev, "true");
+		struct kv_engine *e;
+		th_env_set(&env, "background_jobs", "true");
+		e = th_open(&env);
 		check_all(e, ref);
 		kv_engine_close(e);
 	}
 	tu_refmap_free(ref);
-	kv_dev_close(dev);
-	dir_remove(&d);
+	th_env_destroy(&env);
 }
 
 /* A simulation device runs the jobs inline whatever the option says. */
 static void test_simulation_device_stays_inline(void **state)
 {
-	struct kv_device *dev;
-	struct kv_err err = { 0 };
-	struct kv_engine *e;
+	const struct th_config *cfgs;
+	size_t n = th_matrix(&cfgs);
 
 	(void)state;
-	assert_int_equal(kv_dev_open(&kv_mem_device_ops, NULL, NULL, &dev, &err), KV_OK);
-	e = open_lsm(dev, "true");
-	assert_false(reports(e, "write_stalls", NULL));
-	assert_false(kv_engine_wait_idle(e));
-	kv_engine_close(e);
-	kv_dev_close(dev);
+	for (size_t i = 0; i < n; i++) {
+		struct th_env env;
+		struct kv_engine *e;
+
+		if (cfgs[i].engine != &kv_lsm_engine_ops || cfgs[i].device != &kv_mem_device_ops)
+			continue;
+		th_env_init(&env, &cfgs[i]);
+		th_env_set(&env, "background_jobs", "true");
+		e = th_open(&env);
+		assert_false(reports(e, "write_stalls", NULL));
+		assert_false(kv_engine_wait_idle(e));
+		kv_engine_close(e);
+		th_env_destroy(&env);
+	}
 }
 
 int main(void)
