@@ -193,10 +193,22 @@ static void sum_levels(struct kv_lsm_level_stats *sum, const struct kv_lsm_level
 	sum->job_ns += s->job_ns;
 }
 
+/* The LSM engine's write stalls (reported only with background jobs). */
+static void find_stall_values(void *ud, const char *name, double value)
+{
+	double *stall = ud;
+
+	if (strcmp(name, "write_stalls") == 0)
+		stall[0] = value;
+	else if (strcmp(name, "write_stall_seconds") == 0)
+		stall[1] = value;
+}
+
 static void text_lsm(FILE *out, const struct kv_report *r, const struct kv_amp *a)
 {
 	struct kv_lsm_level_stats s, sum;
 	struct kv_lsm_read_stats rs;
+	double stall[2] = { -1, 0 };
 	int n = kv_lsm_nlevels(r->engine);
 	double gets;
 
@@ -230,6 +242,10 @@ static void text_lsm(FILE *out, const struct kv_report *r, const struct kv_amp *
 		rs.memtable_hits, gets > 0 ? (double)rs.runs_probed / gets : 0.0,
 		gets > 0 ? (double)rs.files_probed / gets : 0.0, rs.bloom_checks,
 		rs.bloom_negatives, rs.bloom_false_pos, rs.block_reads, rs.cache_hits);
+	kv_engine_report(r->engine, find_stall_values, stall);
+	if (stall[0] >= 0)
+		fprintf(out, "Background jobs: %.0f writes waited for the thread, %.3f s in all\n",
+			stall[0], stall[1]);
 }
 
 static void print_named_value(void *ud, const char *name, double value)

@@ -243,12 +243,37 @@ struct copy_counts {
 	uint64_t tombstones_dropped;
 };
 
+/* Entries a merge copies between two looks at imm_pending. */
+#define LSM_FLUSH_CHECK_ENTRIES 1024
+
+/*
+ * In a merge, without mu: if a full memtable waits (imm), flush it now
+ * rather than after the merge, so writes do not stall for a whole
+ * compaction (LevelDB does the same). The new level-0 file is newer than
+ * every input and every output, so the merge stays valid.
+ */
+static int flush_during_merge(struct lsm *db)
+{
+	int r = KV_OK;
+
+	if (!atomic_load_explicit(&db->imm_pending, memory_order_relaxed))
+		return KV_OK;
+	pthread_mutex_lock(&db->mu);
+	if (db->imm) {
+		r = lsm_flush_imm(db);
+		pthread_cond_broadcast(&db->done_cv);
+	}
+	pthread_mutex_unlock(&db->mu);
+	return r;
+}
+
 /*
  * Copy the newest version of each key from @in to @o, dropping older
- * versions, expired entries, and tombstones when @drop_tombstones.
+ * versions, expired entries, and tombstones when @drop_tombstones. A
+ * merge (@merge, run without mu) flushes imm on the way when one waits.
  */
 static int copy_entries(struct lsm *db, struct kv_iter *in, struct outputs *o,
-			bool drop_tombstones, struct copy_counts *c)
+			bool drop_tombstones, bool merge, struct copy_counts *c)
 {
 	struct kv_buf prev = { .component = KV_MEM_COMPACTION };
 	bool have_prev = false;
@@ -259,6 +284,9 @@ static int copy_entries(struct lsm *db, struct kv_iter *in, struct outputs *o,
 		struct kv_slice key = kv_iter_key(in);
 		struct kv_entry_meta m;
 
+		if (merge && c->entries_in % LSM_FLUSH_CHECK_ENTRIES == 0 &&
+		    (r = flush_during_merge(db)) != KV_OK)
+			goto out;
 		c->entries_in++;
 		if (have_prev && kv_slice_eq(key, kv_buf_slice(&prev))) {
 			c->dropped++;
@@ -321,6 +349,7 @@ int lsm_switch_mem(struct lsm *db, struct kv_err *err)
 		return lsm_set_bg_error(db, r, err);
 	}
 	db->imm = old;
+	atomic_store_explicit(&db->imm_pending, true, memory_order_relaxed);
 	db->imm_seq = db->last_seq;
 	db->imm_log_id = db->wal_id;
 	db->imm_t0 = t0;
@@ -364,7 +393,7 @@ int lsm_flush_imm(struct lsm *db)
 	}
 	drop_tombstones = db->version.nfiles == 0;
 	pthread_mutex_unlock(&db->mu);
-	r = copy_entries(db, it, &o, drop_tombstones, &cc);
+	r = copy_entries(db, it, &o, drop_tombstones, false, &cc);
 	if (r != KV_OK)
 		out_abort(&o, true);
 	pthread_mutex_lock(&db->mu);
@@ -405,6 +434,7 @@ int lsm_flush_imm(struct lsm *db)
 	}
 	/* The memtable is durable: drop it and the logs that held it. */
 	db->imm = NULL;
+	atomic_store_explicit(&db->imm_pending, false, memory_order_relaxed);
 	lsm_mem_unref(imm);
 	for (uint64_t id = old_log_id; db->opts.wal && id < db->log_id; id++) {
 		char name[64];
@@ -766,7 +796,7 @@ static int run_job(struct lsm *db, const struct kv_job *job)
 		/* The inputs and the grandparents stay in the version (only
 		   this thread changes it), so the merge needs no lock. */
 		pthread_mutex_unlock(&db->mu);
-		r = copy_entries(db, merged, &o, drop_tombstones, &cc);
+		r = copy_entries(db, merged, &o, drop_tombstones, true, &cc);
 		kv_iter_close(merged);
 		merged = NULL;
 		if (r != KV_OK)

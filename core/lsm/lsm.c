@@ -469,6 +469,7 @@ static int lsm_open(struct kv_engine *e, const struct kv_engine_args *args)
 	db->wal_rec.component = KV_MEM_OTHER;
 	atomic_init(&db->next_file_id, 0);
 	atomic_init(&db->failed, false);
+	atomic_init(&db->imm_pending, false);
 	atomic_init(&db->files_deleted, 0);
 	if (pthread_mutex_init(&db->mu, NULL) != 0)
 		return kv_err_set(err, KV_ENOMEM, "lsm: cannot create a mutex");
@@ -652,20 +653,23 @@ static void bg_wait_idle(struct lsm *db)
  */
 static void bg_make_room(struct lsm *db)
 {
-	bool stalled = false;
+	uint64_t t0 = 0;
 
 	while (db->bg_error.code == KV_OK) {
 		if (!db->imm && (lsm_l0_files(db) < (uint64_t)db->opts.level0_stop_writes_trigger ||
 				 !db->bg_busy)) {
 			if (lsm_switch_mem(db, &db->base.err) == KV_OK && db->imm)
 				bg_signal(db);
-			return;
+			break;
 		}
-		if (!stalled)
+		if (!t0) {
 			db->write_stalls++;
-		stalled = true;
+			t0 = kv_dev_now_ns(db->dev);
+		}
 		pthread_cond_wait(&db->done_cv, &db->mu);
 	}
+	if (t0)
+		db->write_stall_ns += kv_dev_now_ns(db->dev) - t0;
 }
 
 /* The memtable is full: flush it (mu held). Errors stay in bg_error. */
@@ -1045,6 +1049,7 @@ static void lsm_report(struct kv_engine *e,
 	cb(ud, "mem_block_cache_bytes", (double)kv_mem_in_use(KV_MEM_BLOCK_CACHE));
 	if (db->bg) {
 		cb(ud, "write_stalls", (double)db->write_stalls);
+		cb(ud, "write_stall_seconds", (double)db->write_stall_ns / 1e9);
 		cb(ud, "immutable_memtable_bytes",
 		   db->imm ? (double)kv_memtable_bytes(db->imm->mt) : 0.0);
 	}

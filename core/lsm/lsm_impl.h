@@ -37,7 +37,9 @@
  *  - The job runner (the thread, or the foreground without bg) alone
  *    changes the version and writes the manifest; it holds mu for that
  *    and drops it while a job merges (reading its inputs, which the
- *    version keeps alive, and writing new files), so reads go on.
+ *    version keeps alive, and writing new files), so reads go on. A
+ *    merge may flush imm on the way (copy_entries): that only adds a
+ *    level-0 file newer than the merge's inputs and outputs.
  *  - next_file_id is atomic (both sides create files).
  *  - Files and memtables are reference counted with atomics; a point
  *    read or scan takes references under mu and reads without it.
@@ -104,6 +106,7 @@ struct lsm {
 	const struct kv_memtable_ops *mt_ops;
 	struct lsm_mem *mem;
 	struct lsm_mem *imm;                   /* invariant 5 */
+	atomic_bool imm_pending;               /* imm != NULL, read without mu */
 	uint64_t imm_seq;
 	uint64_t imm_log_id;
 	uint64_t imm_t0;                       /* device clock at the switch */
@@ -142,6 +145,7 @@ struct lsm {
 	int manual_rc;
 	struct kv_err manual_err;
 	uint64_t write_stalls;                 /* writes that waited for the thread */
+	uint64_t write_stall_ns;               /* device clock spent waiting */
 
 	/* statistics */
 	struct kv_lsm_level_stats levels[KV_MAX_LEVELS];
