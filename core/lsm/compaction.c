@@ -91,7 +91,7 @@ int lsm_log_edit(struct lsm *db, struct kv_version_edit *e)
 		/* The edit is durable in the old manifest; a failure to roll
 		   over is not fatal for it. */
 		if (lsm_new_manifest(db) != KV_OK)
-			return lsm_set_bg_error(db, db->base.err.code, &db->job_err);
+			return lsm_set_bg_error(db, db->job_err.code, &db->job_err);
 	}
 	return KV_OK;
 }
