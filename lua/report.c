@@ -404,6 +404,8 @@ static void json_results(struct kv_json *j, const struct kv_report *r)
 		kv_json_kv_string(j, "name", result_name(b));
 		kv_json_kv_uint(j, "ops", b->ops);
 		kv_json_kv_uint(j, "wall_ns", b->wall_ns);
+		if (b->background) /* waited for after wall_ns (docs/metrics.md) */
+			kv_json_kv_uint(j, "background_wait_ns", b->bg_wait_ns);
 		kv_json_kv_uint(j, "device_ns", b->device_ns);
 		kv_json_kv_double(j, "micros_per_op",
 				  (double)b->wall_ns / 1e3 / (b->ops ? (double)b->ops : 1.0));
