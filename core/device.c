@@ -18,6 +18,15 @@
  *  4. open_handles == sum of node->handles over all nodes, linked or not.
  *  5. nbuckets is a power of two, and count <= nbuckets after an insert.
  *
+ * Threading: files->mu guards the table, every node and dev->stats. The
+ * device's own method runs outside it for data calls (read, map, append,
+ * write, sync, size, truncate, trim) and remove; the counters and sizes
+ * are updated under it afterwards. Namespace calls (create, open, close,
+ * rename, refresh) hold it throughout. So a device that allows concurrent
+ * calls (kv_dev_concurrent) may be used from several threads at once, as
+ * long as each file has one writer (core/device.h). dev->err is shared:
+ * the message of a failure may be overwritten by a concurrent failure.
+ *
  * Counting rules (docs/devices.md): only successful calls are counted;
  * appends and writes both count as writes; a trim counts even when the
  * device has no trim method. Counters move only while stats_enabled; live
@@ -26,6 +35,7 @@
 #include "core/device.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -48,6 +58,7 @@ struct file_node {
 };
 
 struct kv_dev_files {
+	pthread_mutex_t mu;
 	struct file_node **buckets;
 	size_t nbuckets;
 	size_t count;        /* linked nodes */
@@ -268,6 +279,11 @@ static int table_init(struct kv_device *dev)
 		kv_free(KV_MEM_DEVICE, t, sizeof(*t));
 		return KV_ENOMEM;
 	}
+	if (pthread_mutex_init(&t->mu, NULL) != 0) {
+		kv_free(KV_MEM_DEVICE, t->buckets, MIN_BUCKETS * sizeof(*t->buckets));
+		kv_free(KV_MEM_DEVICE, t, sizeof(*t));
+		return KV_ENOMEM;
+	}
 	t->nbuckets = MIN_BUCKETS;
 	dev->files = t;
 	return KV_OK;
@@ -288,6 +304,7 @@ static void table_free(struct kv_device *dev)
 		}
 	}
 	kv_free(KV_MEM_DEVICE, t->buckets, t->nbuckets * sizeof(*t->buckets));
+	pthread_mutex_destroy(&t->mu);
 	kv_free(KV_MEM_DEVICE, t, sizeof(*t));
 	dev->files = NULL;
 }
@@ -383,6 +400,41 @@ static struct file_handle *handle_of(struct kv_file *f)
 	return (struct file_handle *)f;
 }
 
+static void lock(struct kv_device *dev)
+{
+	pthread_mutex_lock(&dev->files->mu);
+}
+
+static void unlock(struct kv_device *dev)
+{
+	pthread_mutex_unlock(&dev->files->mu);
+}
+
+/* Reads of the calling thread (kv_dev_thread_reads). */
+static _Thread_local uint64_t thread_reads, thread_bytes_read;
+
+/* Count a successful read of @len bytes (files->mu held). */
+static void count_read(struct kv_device *dev, enum kv_file_kind kind, size_t len)
+{
+	if (dev->stats_enabled) {
+		dev->stats.kind[kind].reads++;
+		dev->stats.kind[kind].bytes_read += len;
+		thread_reads++;
+		thread_bytes_read += len;
+	}
+}
+
+void kv_dev_thread_reads(uint64_t *reads, uint64_t *bytes)
+{
+	*reads = thread_reads;
+	*bytes = thread_bytes_read;
+}
+
+bool kv_dev_concurrent(const struct kv_device *dev)
+{
+	return dev->ops->concurrent;
+}
+
 /* ------------------------------------------------------------ refresh */
 
 struct refresh_ctx {
@@ -409,16 +461,12 @@ static void refresh_cb(void *ud, const char *name)
 	n->seen = true;
 }
 
-int kv_dev_refresh(struct kv_device *dev)
+static int refresh_locked(struct kv_device *dev)
 {
 	struct refresh_ctx ctx = { dev, KV_OK };
-	struct kv_dev_files *t;
+	struct kv_dev_files *t = dev->files;
 	int rc;
 
-	assert(dev);
-	if (!dev->files)
-		return KV_OK; /* not opened through kv_dev_open(): nothing tracked */
-	t = dev->files;
 	rc = dev->ops->list(dev, refresh_cb, &ctx);
 	if (rc == KV_OK)
 		rc = ctx.rc;
@@ -448,6 +496,19 @@ int kv_dev_refresh(struct kv_device *dev)
 		}
 	}
 	assert(files_check(dev));
+	return rc;
+}
+
+int kv_dev_refresh(struct kv_device *dev)
+{
+	int rc;
+
+	assert(dev);
+	if (!dev->files)
+		return KV_OK; /* not opened through kv_dev_open(): nothing tracked */
+	lock(dev);
+	rc = refresh_locked(dev);
+	unlock(dev);
 	return rc;
 }
 
@@ -517,7 +578,7 @@ void kv_dev_close(struct kv_device *dev)
 
 	if (!dev)
 		return;
-	assert(files_check(dev));
+	assert(files_check(dev)); /* no other thread uses @dev any more */
 	assert(dev->files->open_handles == 0 && "kv_dev_close() with files still open");
 	ops = dev->ops;
 	ops->close(dev);
@@ -527,8 +588,15 @@ void kv_dev_close(struct kv_device *dev)
 
 size_t kv_dev_open_files(const struct kv_device *dev)
 {
+	size_t n;
+
 	assert(dev);
-	return dev->files ? dev->files->open_handles : 0;
+	if (!dev->files)
+		return 0;
+	pthread_mutex_lock(&dev->files->mu);
+	n = dev->files->open_handles;
+	pthread_mutex_unlock(&dev->files->mu);
+	return n;
 }
 
 const char *kv_dev_errmsg(const struct kv_device *dev)
@@ -539,8 +607,8 @@ const char *kv_dev_errmsg(const struct kv_device *dev)
 
 /* ------------------------------------------------------------ namespace */
 
-int kv_dev_create(struct kv_device *dev, const char *name, enum kv_file_kind kind,
-		  struct kv_file **out)
+static int create_locked(struct kv_device *dev, const char *name, enum kv_file_kind kind,
+			 struct kv_file **out)
 {
 	struct file_node *n, *fresh = NULL;
 	struct file_handle *h;
@@ -585,8 +653,8 @@ out_free_handle:
 	return rc;
 }
 
-int kv_dev_open_file(struct kv_device *dev, const char *name, enum kv_file_kind kind,
-		     struct kv_file **out)
+static int open_file_locked(struct kv_device *dev, const char *name, enum kv_file_kind kind,
+			    struct kv_file **out)
 {
 	struct file_node *n, *fresh = NULL;
 	struct file_handle *h;
@@ -641,6 +709,28 @@ out_free_handle:
 	return rc;
 }
 
+int kv_dev_create(struct kv_device *dev, const char *name, enum kv_file_kind kind,
+		  struct kv_file **out)
+{
+	int rc;
+
+	lock(dev);
+	rc = create_locked(dev, name, kind, out);
+	unlock(dev);
+	return rc;
+}
+
+int kv_dev_open_file(struct kv_device *dev, const char *name, enum kv_file_kind kind,
+		     struct kv_file **out)
+{
+	int rc;
+
+	lock(dev);
+	rc = open_file_locked(dev, name, kind, out);
+	unlock(dev);
+	return rc;
+}
+
 void kv_dev_close_file(struct kv_file *f)
 {
 	struct file_handle *h;
@@ -651,6 +741,7 @@ void kv_dev_close_file(struct kv_file *f)
 		return;
 	h = handle_of(f);
 	dev = f->dev;
+	lock(dev);
 	n = h->node;
 	assert(n && n->handles > 0 && dev->files->open_handles > 0);
 	dev->ops->close_file(dev, f->impl);
@@ -658,6 +749,7 @@ void kv_dev_close_file(struct kv_file *f)
 	dev->files->open_handles--;
 	if (!n->linked && n->handles == 0)
 		node_free(n);
+	unlock(dev);
 	handle_free(h);
 }
 
@@ -668,8 +760,9 @@ int kv_dev_remove(struct kv_device *dev, const char *name)
 	int rc;
 
 	assert(dev && name_ok(name));
-	assert(files_check(dev));
 	rc = dev->ops->remove(dev, name);
+	lock(dev);
+	assert(files_check(dev));
 	n = node_find(dev->files, name);
 	if (rc == KV_OK) {
 		if (n) {
@@ -684,10 +777,11 @@ int kv_dev_remove(struct kv_device *dev, const char *name)
 			node_unlink(dev, n);
 	}
 	assert(files_check(dev));
+	unlock(dev);
 	return rc;
 }
 
-int kv_dev_rename(struct kv_device *dev, const char *from, const char *to)
+static int rename_locked(struct kv_device *dev, const char *from, const char *to)
 {
 	struct file_node *src, *dst, *fresh = NULL;
 	char *new_name = NULL;
@@ -735,6 +829,16 @@ out_free:
 	return rc;
 }
 
+int kv_dev_rename(struct kv_device *dev, const char *from, const char *to)
+{
+	int rc;
+
+	lock(dev);
+	rc = rename_locked(dev, from, to);
+	unlock(dev);
+	return rc;
+}
+
 int kv_dev_list(struct kv_device *dev, void (*cb)(void *ud, const char *name), void *ud)
 {
 	int rc;
@@ -765,10 +869,9 @@ int kv_dev_read(struct kv_file *f, uint64_t off, void *buf, size_t len)
 	rc = dev->ops->read(dev, f->impl, off, buf, len);
 	if (rc != KV_OK)
 		return failed(dev, rc, "read", f->name);
-	if (dev->stats_enabled) {
-		dev->stats.kind[f->kind].reads++;
-		dev->stats.kind[f->kind].bytes_read += len;
-	}
+	lock(dev);
+	count_read(dev, f->kind, len);
+	unlock(dev);
 	return KV_OK;
 }
 
@@ -788,10 +891,9 @@ int kv_dev_map(struct kv_file *f, uint64_t off, size_t len, const void **out)
 	if (rc != KV_OK)
 		return failed(dev, rc, "read", f->name);
 	assert(*out);
-	if (dev->stats_enabled) {
-		dev->stats.kind[f->kind].reads++;
-		dev->stats.kind[f->kind].bytes_read += len;
-	}
+	lock(dev);
+	count_read(dev, f->kind, len);
+	unlock(dev);
 	return KV_OK;
 }
 
@@ -802,14 +904,16 @@ int kv_dev_append(struct kv_file *f, const void *buf, size_t len)
 	int rc;
 
 	assert(f && f->dev && (buf || len == 0));
-	assert(h->node->size <= UINT64_MAX - len);
 	dev = f->dev;
 	rc = dev->ops->append(dev, f->impl, buf, len);
+	lock(dev);
 	if (rc != KV_OK) {
 		failed(dev, rc, "append to", f->name);
 		resync_handle(h);
+		unlock(dev);
 		return rc;
 	}
+	assert(h->node->size <= UINT64_MAX - len);
 	h->node->size += len;
 	if (h->node->linked)
 		live_add(dev, len);
@@ -817,6 +921,7 @@ int kv_dev_append(struct kv_file *f, const void *buf, size_t len)
 		dev->stats.kind[f->kind].writes++;
 		dev->stats.kind[f->kind].bytes_written += len;
 	}
+	unlock(dev);
 	return KV_OK;
 }
 
@@ -829,9 +934,11 @@ int kv_dev_write(struct kv_file *f, uint64_t off, const void *buf, size_t len)
 	assert(f && f->dev && (buf || len == 0) && off <= UINT64_MAX - len);
 	dev = f->dev;
 	rc = dev->ops->write(dev, f->impl, off, buf, len);
+	lock(dev);
 	if (rc != KV_OK) {
 		failed(dev, rc, "write to", f->name);
 		resync_handle(h);
+		unlock(dev);
 		return rc;
 	}
 	if (len > 0 && off + len > h->node->size)
@@ -840,6 +947,7 @@ int kv_dev_write(struct kv_file *f, uint64_t off, const void *buf, size_t len)
 		dev->stats.kind[f->kind].writes++;
 		dev->stats.kind[f->kind].bytes_written += len;
 	}
+	unlock(dev);
 	return KV_OK;
 }
 
@@ -853,8 +961,10 @@ int kv_dev_sync(struct kv_file *f)
 	rc = dev->ops->sync(dev, f->impl);
 	if (rc != KV_OK)
 		return failed(dev, rc, "sync", f->name);
+	lock(dev);
 	if (dev->stats_enabled)
 		dev->stats.kind[f->kind].syncs++;
+	unlock(dev);
 	return KV_OK;
 }
 
@@ -876,13 +986,15 @@ int kv_dev_truncate(struct kv_file *f, uint64_t len)
 	assert(f && f->dev);
 	dev = f->dev;
 	rc = dev->ops->truncate(dev, f->impl, len);
+	lock(dev);
 	if (rc != KV_OK) {
 		failed(dev, rc, "truncate", f->name);
 		resync_handle(h);
-		return rc;
+	} else {
+		node_set_size(dev, h->node, len);
 	}
-	node_set_size(dev, h->node, len);
-	return KV_OK;
+	unlock(dev);
+	return rc;
 }
 
 int kv_dev_trim(struct kv_file *f, uint64_t off, uint64_t len)
@@ -896,10 +1008,12 @@ int kv_dev_trim(struct kv_file *f, uint64_t off, uint64_t len)
 		rc = dev->ops->trim(dev, f->impl, off, len);
 	if (rc != KV_OK)
 		return failed(dev, rc, "trim", f->name);
+	lock(dev);
 	if (dev->stats_enabled) {
 		dev->stats.trims++;
 		dev->stats.bytes_trimmed += len;
 	}
+	unlock(dev);
 	return KV_OK;
 }
 
@@ -914,16 +1028,24 @@ uint64_t kv_dev_now_ns(struct kv_device *dev)
 void kv_dev_get_stats(const struct kv_device *dev, struct kv_dev_stats *out)
 {
 	assert(dev && out);
+	if (dev->files)
+		pthread_mutex_lock(&dev->files->mu);
 	*out = dev->stats;
+	if (dev->files)
+		pthread_mutex_unlock(&dev->files->mu);
 }
 
 void kv_dev_reset_stats(struct kv_device *dev)
 {
 	assert(dev);
+	if (dev->files)
+		lock(dev);
 	memset(dev->stats.kind, 0, sizeof(dev->stats.kind));
 	dev->stats.trims = 0;
 	dev->stats.bytes_trimmed = 0;
 	dev->stats.peak_live_bytes = dev->stats.live_bytes;
+	if (dev->files)
+		unlock(dev);
 }
 
 void kv_dev_report(struct kv_device *dev,

@@ -103,6 +103,11 @@ struct kv_device_ops {
 	   that range; reading past the end fails as in read(). */
 	int (*map)(struct kv_device *dev, struct kv_dev_file *f, uint64_t off, size_t len,
 		   const void **out);
+	/* True if the methods may be called from several threads at once
+	   (on different files, or reads of the same file): a real device.
+	   Simulated devices (a virtual clock) leave it false, and engines
+	   then make every call from one thread, so runs stay deterministic. */
+	bool concurrent;
 };
 
 /* Per file kind I/O counters kept by the wrapper. */
@@ -184,6 +189,15 @@ int kv_dev_size(struct kv_file *f, uint64_t *out);
 int kv_dev_truncate(struct kv_file *f, uint64_t len);
 int kv_dev_trim(struct kv_file *f, uint64_t off, uint64_t len);
 uint64_t kv_dev_now_ns(struct kv_device *dev);
+/* ops->concurrent: the device may be used from several threads at once
+   (the wrapper is thread-safe; see core/device.c). */
+bool kv_dev_concurrent(const struct kv_device *dev);
+/*
+ * Reads counted (while stats are enabled) for calls made by the calling
+ * thread, on any device, since it started: for deltas around one
+ * operation that stay exact while other threads do I/O.
+ */
+void kv_dev_thread_reads(uint64_t *reads, uint64_t *bytes);
 
 /*
  * Re-read every file's size from the device (list + stat) and recompute

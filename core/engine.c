@@ -19,15 +19,11 @@ const char *kv_op_name(enum kv_op op)
 	return (unsigned)op < KV_OP__COUNT ? op_names[op] : "?";
 }
 
+/* Reads of this thread: background jobs of the engine do not count. */
 static void dev_reads(const struct kv_device *dev, uint64_t *bytes, uint64_t *ios)
 {
-	uint64_t b = 0, n = 0;
-	for (int k = 0; k < KV_FILE__COUNT; k++) {
-		b += dev->stats.kind[k].bytes_read;
-		n += dev->stats.kind[k].reads;
-	}
-	*bytes = b;
-	*ios = n;
+	(void)dev;
+	kv_dev_thread_reads(ios, bytes);
 }
 
 int kv_engine_open(const struct kv_engine_ops *ops, const struct kv_engine_args *args,
@@ -287,6 +283,11 @@ int kv_engine_compact_all(struct kv_engine *e)
 int kv_engine_check(struct kv_engine *e)
 {
 	return e->ops->check ? e->ops->check(e) : KV_OK;
+}
+
+bool kv_engine_wait_idle(struct kv_engine *e)
+{
+	return e->ops->wait_idle ? e->ops->wait_idle(e) : false;
 }
 
 void kv_engine_report(struct kv_engine *e,

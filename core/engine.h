@@ -94,6 +94,10 @@ struct kv_engine_ops {
 		       void (*cb)(void *ud, const char *name, double value), void *ud);
 	/* Optional: check internal invariants; KV_OK or KV_ECORRUPT. */
 	int (*check)(struct kv_engine *e);
+	/* Optional: wait until the engine's background work (LSM: flushes
+	   and compactions on its thread) is done. Returns false, at once,
+	   when the engine runs no background work. */
+	bool (*wait_idle)(struct kv_engine *e);
 };
 
 /* The instance header. Implementations set err; the rest is the wrapper's. */
@@ -122,6 +126,8 @@ int kv_engine_sync(struct kv_engine *e);
 int kv_engine_flush(struct kv_engine *e);
 int kv_engine_compact_all(struct kv_engine *e);
 int kv_engine_check(struct kv_engine *e);
+/* ops->wait_idle, or false when the engine has none. */
+bool kv_engine_wait_idle(struct kv_engine *e);
 void kv_engine_report(struct kv_engine *e,
 		      void (*cb)(void *ud, const char *name, double value), void *ud);
 const struct kv_engine_stats *kv_engine_stats(const struct kv_engine *e);

@@ -19,6 +19,11 @@
  *     device of map_bytes rounded up to whole pages (what mmap maps: the
  *     reserve of a growing file included), and never exceeds the option
  *     mmap_bytes when that is not 0: a mapping that would is not made.
+ *
+ * Threading: the device is concurrent (core/device.h): map_mu guards
+ * every handle's maps, nmaps and mapped sizes and the device's
+ * mapped_bytes; the rest of a handle is used by its one writer, and reads
+ * go through pread, which needs no lock. Error messages share dev->err.
  */
 #include "devices/file.h"
 
@@ -26,6 +31,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,6 +54,8 @@ struct file_device {
 	char *dir; /* KV_MEM_DEVICE, strlen + 1 */
 	int dir_fd;
 	uint64_t page_bytes;
+	pthread_mutex_t map_mu;
+	bool map_mu_init;
 	uint64_t mapped_bytes; /* invariant 5 */
 };
 
@@ -199,6 +207,13 @@ static int file_open(struct kv_device *dev, const struct kv_config *cfg, const c
 				"file device: open directory '%s': %s", path, strerror(errno));
 		goto out_free_dir;
 	}
+	if (pthread_mutex_init(&d->map_mu, NULL) != 0) {
+		rc = kv_err_set(&dev->err, KV_ENOMEM, "file device: cannot create a mutex");
+		close(d->dir_fd);
+		d->dir_fd = -1;
+		goto out_free_dir;
+	}
+	d->map_mu_init = true;
 	return KV_OK;
 
 out_free_dir:
@@ -215,6 +230,8 @@ static void file_close(struct kv_device *dev)
 	if (d->dir_fd >= 0)
 		close(d->dir_fd);
 	kv_strfree(KV_MEM_DEVICE, d->dir);
+	if (d->map_mu_init)
+		pthread_mutex_destroy(&d->map_mu);
 }
 
 static int open_handle(struct kv_device *dev, const char *name, int flags,
@@ -287,6 +304,7 @@ static void file_close_file(struct kv_device *dev, struct kv_dev_file *f)
 {
 	struct file_device *d = fdev(dev);
 
+	pthread_mutex_lock(&d->map_mu);
 	while (f->maps) {
 		struct file_map *m = f->maps;
 
@@ -296,6 +314,7 @@ static void file_close_file(struct kv_device *dev, struct kv_dev_file *f)
 		d->mapped_bytes -= map_cost(d, m->map_bytes);
 		kv_free(KV_MEM_DEVICE, m, sizeof(*m));
 	}
+	pthread_mutex_unlock(&d->map_mu);
 	close(f->fd);
 	kv_strfree(KV_MEM_DEVICE, f->name);
 	kv_free(KV_MEM_DEVICE, f, sizeof(*f));
@@ -420,17 +439,13 @@ static int file_read(struct kv_device *dev, struct kv_dev_file *f, uint64_t off,
  * option mmap is off, mmap is refused, MAX_MAPS is reached or the new
  * mapping would take mapped_bytes past mmap_bytes (invariant 5).
  */
-static int file_map(struct kv_device *dev, struct kv_dev_file *f, uint64_t off, size_t len,
-		    const void **out)
+static int map_locked(struct file_device *d, struct kv_dev_file *f, uint64_t off, size_t len,
+		      const void **out)
 {
-	struct file_device *d = fdev(dev);
 	struct file_map *m = f->maps;
 	struct stat st;
 	uint64_t want;
 
-	assert(handle_check(f));
-	if (!d->opt.mmap)
-		return KV_ENOTSUP;
 	if (m && off + len <= m->mapped_size) {
 		*out = (const char *)m->addr + off;
 		return KV_OK;
@@ -468,6 +483,21 @@ static int file_map(struct kv_device *dev, struct kv_dev_file *f, uint64_t off, 
 	f->nmaps++;
 	*out = (const char *)m->addr + off;
 	return KV_OK;
+}
+
+static int file_map(struct kv_device *dev, struct kv_dev_file *f, uint64_t off, size_t len,
+		    const void **out)
+{
+	struct file_device *d = fdev(dev);
+	int rc;
+
+	assert(handle_check(f));
+	if (!d->opt.mmap)
+		return KV_ENOTSUP;
+	pthread_mutex_lock(&d->map_mu);
+	rc = map_locked(d, f, off, len, out);
+	pthread_mutex_unlock(&d->map_mu);
+	return rc;
 }
 
 /* pwrite all of buf at off; on failure *done says how much got written. */
@@ -539,8 +569,10 @@ static int file_truncate(struct kv_device *dev, struct kv_dev_file *f, uint64_t 
 	if (rc != 0)
 		return sys_fail_at(fdev(dev), errno, "ftruncate", f->name, len);
 	f->end = len;
+	pthread_mutex_lock(&fdev(dev)->map_mu);
 	if (f->maps && f->maps->mapped_size > len)
 		f->maps->mapped_size = len;
+	pthread_mutex_unlock(&fdev(dev)->map_mu);
 	return KV_OK;
 }
 
@@ -578,4 +610,5 @@ const struct kv_device_ops kv_file_device_ops = {
 	.now_ns = file_now_ns,
 	.report = NULL,
 	.map = file_map,
+	.concurrent = true,
 };

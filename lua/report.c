@@ -87,6 +87,11 @@ void kv_report_bench_line(FILE *out, const struct kv_bench_result *res, bool lat
 	fprintf(out, "%-12s : %11.3f micros/op %.0f ops/sec;%s%s\n", result_name(res),
 		(double)res->wall_ns / 1e3 / ops, secs > 0 ? (double)res->ops / secs : 0.0, rate,
 		msg);
+	if (res->background) {
+		double all = (double)(res->wall_ns + res->bg_wait_ns) / 1e9;
+		fprintf(out, "%-12s   then %.3f s of background work: %.0f ops/sec with it\n", "",
+			(double)res->bg_wait_ns / 1e9, all > 0 ? (double)res->ops / all : 0.0);
+	}
 	if (latency && res->lat.count)
 		fprintf(out,
 			"%-12s   %s latency (device ns): count %" PRIu64 " mean %.1f p50 %" PRIu64
@@ -188,10 +193,22 @@ static void sum_levels(struct kv_lsm_level_stats *sum, const struct kv_lsm_level
 	sum->job_ns += s->job_ns;
 }
 
+/* The LSM engine's write stalls (reported only with background jobs). */
+static void find_stall_values(void *ud, const char *name, double value)
+{
+	double *stall = ud;
+
+	if (strcmp(name, "write_stalls") == 0)
+		stall[0] = value;
+	else if (strcmp(name, "write_stall_seconds") == 0)
+		stall[1] = value;
+}
+
 static void text_lsm(FILE *out, const struct kv_report *r, const struct kv_amp *a)
 {
 	struct kv_lsm_level_stats s, sum;
 	struct kv_lsm_read_stats rs;
+	double stall[2] = { -1, 0 };
 	int n = kv_lsm_nlevels(r->engine);
 	double gets;
 
@@ -225,6 +242,10 @@ static void text_lsm(FILE *out, const struct kv_report *r, const struct kv_amp *
 		rs.memtable_hits, gets > 0 ? (double)rs.runs_probed / gets : 0.0,
 		gets > 0 ? (double)rs.files_probed / gets : 0.0, rs.bloom_checks,
 		rs.bloom_negatives, rs.bloom_false_pos, rs.block_reads, rs.cache_hits);
+	kv_engine_report(r->engine, find_stall_values, stall);
+	if (stall[0] >= 0)
+		fprintf(out, "Background jobs: %.0f writes waited for the thread, %.3f s in all\n",
+			stall[0], stall[1]);
 }
 
 static void print_named_value(void *ud, const char *name, double value)
@@ -383,6 +404,8 @@ static void json_results(struct kv_json *j, const struct kv_report *r)
 		kv_json_kv_string(j, "name", result_name(b));
 		kv_json_kv_uint(j, "ops", b->ops);
 		kv_json_kv_uint(j, "wall_ns", b->wall_ns);
+		if (b->background) /* waited for after wall_ns (docs/metrics.md) */
+			kv_json_kv_uint(j, "background_wait_ns", b->bg_wait_ns);
 		kv_json_kv_uint(j, "device_ns", b->device_ns);
 		kv_json_kv_double(j, "micros_per_op",
 				  (double)b->wall_ns / 1e3 / (b->ops ? (double)b->ops : 1.0));

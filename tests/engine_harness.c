@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/lsm/lsm.h"
 #include "core/lsm/strategy.h"
 #include "core/memtable/memtable.h"
 #include "devices/file.h"
@@ -60,6 +61,11 @@ size_t th_matrix(const struct th_config **out)
 			for (size_t s = 1; kv_strategy_registry[s]; s++)
 				add_config(e, mt0, kv_strategy_registry[s], &kv_mem_device_ops, false);
 		}
+		/* Last, so the others keep their positions (seeds derive from them). */
+		add_config(&kv_lsm_engine_ops, mt0, st0, &kv_file_device_ops, false);
+		configs[nconfigs - 1].inline_jobs = true;
+		snprintf(configs[nconfigs - 1].name, sizeof(configs[0].name), "%s/%s/%s@%s,inline",
+			 kv_lsm_engine_ops.name, mt0->name, st0->name, kv_file_device_ops.name);
 	}
 	*out = configs;
 	return nconfigs;
@@ -107,6 +113,8 @@ void th_env_init(struct th_env *env, const struct th_config *cfg)
 	assert_non_null(env->kcfg);
 	for (size_t i = 0; small_options[i][0]; i++)
 		th_env_set(env, small_options[i][0], small_options[i][1]);
+	if (cfg->inline_jobs)
+		th_env_set(env, "background_jobs", "false");
 	if (cfg->device == &kv_file_device_ops) {
 		snprintf(env->dir, sizeof(env->dir), "/tmp/lsmlab-test-XXXXXX");
 		assert_non_null(mkdtemp(env->dir));
@@ -125,6 +133,8 @@ void th_env_init_dev(struct th_env *env, const struct th_config *cfg, struct kv_
 	assert_non_null(env->kcfg);
 	for (size_t i = 0; small_options[i][0]; i++)
 		th_env_set(env, small_options[i][0], small_options[i][1]);
+	if (cfg->inline_jobs)
+		th_env_set(env, "background_jobs", "false");
 	env->dev = dev;
 }
 

@@ -2,7 +2,8 @@
  * tests/engine_harness.h - opening engines for the contract, crash and
  * corruption suites over a matrix of configurations: every engine in the
  * registry, the LSM engine with every memtable kind and every strategy,
- * on the mem device, and the defaults on the file device. Options are
+ * on the mem device, and the defaults on the file device (the LSM engine
+ * there twice: with background jobs, its default, and inline). Options are
  * scaled down so that flushes and compactions happen within a few
  * thousand operations; an option a configuration's plug-ins do not know
  * is left out, so new plug-ins join the matrix with no test changes.
@@ -23,6 +24,7 @@ struct th_config {
 	const struct kv_strategy_ops *strategy;   /* NULL for non-LSM engines */
 	const struct kv_device_ops *device;
 	bool primary; /* an engine with its default plug-ins (long runs go here) */
+	bool inline_jobs; /* LSM: background_jobs=false */
 };
 
 /* The matrix (static storage). */

@@ -80,7 +80,11 @@ struct kv_bench_latency {
 struct kv_bench_result {
 	enum kv_bench_kind kind;
 	uint64_t ops;
-	uint64_t wall_ns;      /* CLOCK_MONOTONIC: the db_bench line */
+	uint64_t wall_ns;      /* CLOCK_MONOTONIC: the db_bench line (until
+				  the last operation returned) */
+	bool background;       /* the engine runs background work: the
+				  runner then waited for it after the phase */
+	uint64_t bg_wait_ns;   /* CLOCK_MONOTONIC: that wait (not in wall_ns) */
 	uint64_t device_ns;    /* kv_dev_now_ns delta */
 	uint64_t bytes;        /* key+value of puts, found gets and scanned
 				  entries; keys of deletes (for MB/s) */

@@ -19,10 +19,16 @@
  *     the inserter keeps valid until it erases the file).
  *  8. spare holds nspare <= MAX_SPARE freed entry structs for reuse, so
  *     an insert that evicts allocates nothing in the steady state.
+ *
+ * Threading: mu guards every field of the cache and of its entries except
+ * an entry's key, data and len, which do not change while it is pinned.
+ * Each public function takes mu for its whole body, so the cache may be
+ * used from several threads (the LSM engine's background jobs).
  */
 #include "core/lsm/block_cache.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -44,6 +50,7 @@ struct kv_cache_handle {
 };
 
 struct kv_block_cache {
+	pthread_mutex_t mu;
 	size_t capacity;
 	size_t usage;
 	size_t nentries;
@@ -87,6 +94,11 @@ struct kv_block_cache *kv_block_cache_new(size_t capacity_bytes)
 	c->nbuckets = MIN_BUCKETS;
 	c->buckets = kv_calloc(KV_MEM_BLOCK_CACHE, c->nbuckets * sizeof(*c->buckets));
 	if (!c->buckets) {
+		kv_free(KV_MEM_BLOCK_CACHE, c, sizeof(*c));
+		return NULL;
+	}
+	if (pthread_mutex_init(&c->mu, NULL) != 0) {
+		kv_free(KV_MEM_BLOCK_CACHE, c->buckets, c->nbuckets * sizeof(*c->buckets));
 		kv_free(KV_MEM_BLOCK_CACHE, c, sizeof(*c));
 		return NULL;
 	}
@@ -150,6 +162,7 @@ void kv_block_cache_free(struct kv_block_cache *c)
 		kv_free(KV_MEM_BLOCK_CACHE, e, sizeof(*e));
 	}
 	kv_free(KV_MEM_BLOCK_CACHE, c->buckets, c->nbuckets * sizeof(*c->buckets));
+	pthread_mutex_destroy(&c->mu);
 	kv_free(KV_MEM_BLOCK_CACHE, c, sizeof(*c));
 }
 
@@ -233,17 +246,19 @@ struct kv_cache_handle *kv_block_cache_lookup(struct kv_block_cache *c, uint64_t
 {
 	struct kv_cache_handle *e;
 
+	pthread_mutex_lock(&c->mu);
 	assert(cache_check(c));
 	e = *find_slot(c, key_hash(file_id, off), file_id, off);
 	if (!e) {
 		c->misses++;
-		return NULL;
+	} else {
+		if (e->refs++ == 0) {
+			lru_remove(e);
+			c->pinned++;
+		}
+		c->hits++;
 	}
-	if (e->refs++ == 0) {
-		lru_remove(e);
-		c->pinned++;
-	}
-	c->hits++;
+	pthread_mutex_unlock(&c->mu);
 	return e;
 }
 
@@ -289,17 +304,28 @@ static struct kv_cache_handle *insert(struct kv_block_cache *c, uint64_t file_id
 	return e;
 }
 
+static struct kv_cache_handle *insert_locked(struct kv_block_cache *c, uint64_t file_id,
+					     uint64_t off, const char *data, char *owned, size_t len)
+{
+	struct kv_cache_handle *e;
+
+	pthread_mutex_lock(&c->mu);
+	e = insert(c, file_id, off, data, owned, len);
+	pthread_mutex_unlock(&c->mu);
+	return e;
+}
+
 struct kv_cache_handle *kv_block_cache_insert(struct kv_block_cache *c, uint64_t file_id,
 					      uint64_t off, char *data, size_t len)
 {
-	return insert(c, file_id, off, data, data, len);
+	return insert_locked(c, file_id, off, data, data, len);
 }
 
 struct kv_cache_handle *kv_block_cache_insert_borrowed(struct kv_block_cache *c,
 						       uint64_t file_id, uint64_t off,
 						       const char *data, size_t len)
 {
-	return insert(c, file_id, off, data, NULL, len);
+	return insert_locked(c, file_id, off, data, NULL, len);
 }
 
 const char *kv_block_cache_handle_data(const struct kv_cache_handle *h)
@@ -316,21 +342,24 @@ void kv_block_cache_release(struct kv_block_cache *c, struct kv_cache_handle *h)
 {
 	if (!h)
 		return;
+	pthread_mutex_lock(&c->mu);
 	assert(h->refs > 0);
-	if (--h->refs > 0)
-		return;
-	c->pinned--;
-	if (!h->in_table) {
-		entry_free(c, h);
-	} else {
-		lru_append(c, h);
-		evict(c);
+	if (--h->refs == 0) {
+		c->pinned--;
+		if (!h->in_table) {
+			entry_free(c, h);
+		} else {
+			lru_append(c, h);
+			evict(c);
+		}
+		assert(cache_check(c));
 	}
-	assert(cache_check(c));
+	pthread_mutex_unlock(&c->mu);
 }
 
 void kv_block_cache_erase_file(struct kv_block_cache *c, uint64_t file_id)
 {
+	pthread_mutex_lock(&c->mu);
 	assert(cache_check(c));
 	for (size_t i = 0; i < c->nbuckets; i++) {
 		struct kv_cache_handle **pp = &c->buckets[i];
@@ -345,10 +374,12 @@ void kv_block_cache_erase_file(struct kv_block_cache *c, uint64_t file_id)
 		}
 	}
 	assert(cache_check(c));
+	pthread_mutex_unlock(&c->mu);
 }
 
-void kv_block_cache_get_stats(const struct kv_block_cache *c, struct kv_block_cache_stats *out)
+void kv_block_cache_get_stats(struct kv_block_cache *c, struct kv_block_cache_stats *out)
 {
+	pthread_mutex_lock(&c->mu);
 	memset(out, 0, sizeof(*out));
 	out->hits = c->hits;
 	out->misses = c->misses;
@@ -359,11 +390,14 @@ void kv_block_cache_get_stats(const struct kv_block_cache *c, struct kv_block_ca
 	out->entries = c->nentries;
 	out->pinned = c->pinned;
 	out->capacity_bytes = c->capacity;
+	pthread_mutex_unlock(&c->mu);
 }
 
 void kv_block_cache_set_capacity(struct kv_block_cache *c, size_t capacity_bytes)
 {
+	pthread_mutex_lock(&c->mu);
 	c->capacity = capacity_bytes;
 	evict(c);
 	assert(cache_check(c));
+	pthread_mutex_unlock(&c->mu);
 }

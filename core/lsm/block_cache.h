@@ -11,9 +11,9 @@
  * Capacity 0 disables caching: insert returns a handle that is freed on
  * release and lookup always misses.
  *
- * Threading: single-threaded for now. Every public function touches the
- * cache only through its struct, so a mutex around each call is all a
- * later multi-threaded engine needs.
+ * Threading: every function may be called from any thread; each takes the
+ * cache's mutex for its whole body (the LSM engine's background jobs
+ * close and delete tables while the foreground reads through the cache).
  */
 #ifndef KV_CORE_LSM_BLOCK_CACHE_H
 #define KV_CORE_LSM_BLOCK_CACHE_H
@@ -91,7 +91,7 @@ void kv_block_cache_release(struct kv_block_cache *c, struct kv_cache_handle *h)
 void kv_block_cache_erase_file(struct kv_block_cache *c, uint64_t file_id);
 
 /* A snapshot of the counters into *out. */
-void kv_block_cache_get_stats(const struct kv_block_cache *c, struct kv_block_cache_stats *out);
+void kv_block_cache_get_stats(struct kv_block_cache *c, struct kv_block_cache_stats *out);
 
 /* Change the byte budget, evicting as needed. */
 void kv_block_cache_set_capacity(struct kv_block_cache *c, size_t capacity_bytes);

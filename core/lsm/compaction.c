@@ -6,6 +6,14 @@
  * Crash safety: every output file is synced before the manifest edit that
  * adds it; input files and old WALs are deleted only after the edit that
  * drops them is durable. Recovery deletes files no edit references.
+ *
+ * Locking (core/lsm/lsm_impl.h): every job function is entered and left
+ * with db->mu held. A flush or merge drops it while it reads its inputs
+ * (imm, or files the version keeps alive: only the job runner changes
+ * the version) and writes its outputs, and takes it again to install
+ * them. Without background jobs nobody else wants the lock, so the same
+ * code runs the same I/O in the same order as a single-threaded engine.
+ * The end of the file is the background thread.
  */
 #include <assert.h>
 #include <inttypes.h>
@@ -49,7 +57,7 @@ int lsm_new_manifest(struct lsm *db)
 	kv_edit_init(&snap);
 	r = kv_version_snapshot(&db->version, &snap);
 	if (r != KV_OK) {
-		r = kv_err_set(&db->base.err, r, "manifest snapshot: out of memory");
+		r = kv_err_set(&db->job_err, r, "manifest snapshot: out of memory");
 		goto out_edit;
 	}
 	fill_edit_header(db, &snap);
@@ -57,7 +65,7 @@ int lsm_new_manifest(struct lsm *db)
 	snap.nlevels = db->version.nlevels;
 	snap.has_strategy = true;
 	snprintf(snap.strategy, sizeof(snap.strategy), "%s", db->strategy->ops->name);
-	r = kv_manifest_create(db->dev, id, &snap, &m, &db->base.err);
+	r = kv_manifest_create(db->dev, id, &snap, &m, &db->job_err);
 	if (r != KV_OK)
 		goto out_edit;
 	kv_manifest_close(db->manifest);
@@ -76,14 +84,14 @@ int lsm_log_edit(struct lsm *db, struct kv_version_edit *e)
 	int r;
 
 	fill_edit_header(db, e);
-	r = kv_manifest_append(db->manifest, e, &db->base.err);
+	r = kv_manifest_append(db->manifest, e, &db->job_err);
 	if (r != KV_OK)
-		return lsm_set_bg_error(db, r, &db->base.err);
+		return lsm_set_bg_error(db, r, &db->job_err);
 	if (kv_manifest_bytes(db->manifest) >= db->opts.max_manifest_file_size) {
 		/* The edit is durable in the old manifest; a failure to roll
 		   over is not fatal for it. */
 		if (lsm_new_manifest(db) != KV_OK)
-			return lsm_set_bg_error(db, db->base.err.code, &db->base.err);
+			return lsm_set_bg_error(db, db->job_err.code, &db->job_err);
 	}
 	return KV_OK;
 }
@@ -114,7 +122,7 @@ static int out_finish(struct outputs *o)
 	if (!o->w)
 		return KV_OK;
 	memset(&props, 0, sizeof(props));
-	r = kv_sst_writer_finish(o->w, &props, &db->base.err);
+	r = kv_sst_writer_finish(o->w, &props, &db->job_err);
 	o->w = NULL;
 	if (r != KV_OK)
 		goto out_remove;
@@ -136,7 +144,7 @@ static int out_finish(struct outputs *o)
 	f = kv_lsm_file_new(&meta);
 	kv_sst_props_free(&props);
 	if (!f) {
-		r = kv_err_set(&db->base.err, KV_ENOMEM, "compaction: out of memory");
+		r = kv_err_set(&db->job_err, KV_ENOMEM, "compaction: out of memory");
 		goto out_remove;
 	}
 	if (o->n == o->cap) {
@@ -145,14 +153,14 @@ static int out_finish(struct outputs *o)
 						     o->cap * sizeof(*nf), ncap * sizeof(*nf));
 		if (!nf) {
 			kv_lsm_file_free(f);
-			r = kv_err_set(&db->base.err, KV_ENOMEM, "compaction: out of memory");
+			r = kv_err_set(&db->job_err, KV_ENOMEM, "compaction: out of memory");
 			goto out_remove;
 		}
 		o->files = nf;
 		o->cap = ncap;
 	}
 	o->files[o->n++] = f;
-	r = lsm_open_table(db, f, &db->base.err);
+	r = lsm_open_table(db, f, &db->job_err);
 	if (r != KV_OK)
 		return r; /* out_abort removes it with the others */
 	o->bytes += meta.bytes;
@@ -186,7 +194,7 @@ static int out_add(struct outputs *o, struct kv_slice key, struct kv_slice value
 		char name[64];
 		o->cur_id = db->next_file_id++;
 		lsm_sst_name(name, sizeof(name), o->cur_id);
-		r = kv_sst_writer_open(db->dev, name, &wo, &o->w, &db->base.err);
+		r = kv_sst_writer_open(db->dev, name, &wo, &o->w, &db->job_err);
 		if (r != KV_OK)
 			return r;
 	}
@@ -235,12 +243,37 @@ struct copy_counts {
 	uint64_t tombstones_dropped;
 };
 
+/* Entries a merge copies between two looks at imm_pending. */
+#define LSM_FLUSH_CHECK_ENTRIES 1024
+
+/*
+ * In a merge, without mu: if a full memtable waits (imm), flush it now
+ * rather than after the merge, so writes do not stall for a whole
+ * compaction (LevelDB does the same). The new level-0 file is newer than
+ * every input and every output, so the merge stays valid.
+ */
+static int flush_during_merge(struct lsm *db)
+{
+	int r = KV_OK;
+
+	if (!atomic_load_explicit(&db->imm_pending, memory_order_relaxed))
+		return KV_OK;
+	pthread_mutex_lock(&db->mu);
+	if (db->imm) {
+		r = lsm_flush_imm(db);
+		pthread_cond_broadcast(&db->done_cv);
+	}
+	pthread_mutex_unlock(&db->mu);
+	return r;
+}
+
 /*
  * Copy the newest version of each key from @in to @o, dropping older
- * versions, expired entries, and tombstones when @drop_tombstones.
+ * versions, expired entries, and tombstones when @drop_tombstones. A
+ * merge (@merge, run without mu) flushes imm on the way when one waits.
  */
 static int copy_entries(struct lsm *db, struct kv_iter *in, struct outputs *o,
-			bool drop_tombstones, struct copy_counts *c)
+			bool drop_tombstones, bool merge, struct copy_counts *c)
 {
 	struct kv_buf prev = { .component = KV_MEM_COMPACTION };
 	bool have_prev = false;
@@ -251,6 +284,9 @@ static int copy_entries(struct lsm *db, struct kv_iter *in, struct outputs *o,
 		struct kv_slice key = kv_iter_key(in);
 		struct kv_entry_meta m;
 
+		if (merge && c->entries_in % LSM_FLUSH_CHECK_ENTRIES == 0 &&
+		    (r = flush_during_merge(db)) != KV_OK)
+			goto out;
 		c->entries_in++;
 		if (have_prev && kv_slice_eq(key, kv_buf_slice(&prev))) {
 			c->dropped++;
@@ -258,7 +294,7 @@ static int copy_entries(struct lsm *db, struct kv_iter *in, struct outputs *o,
 		}
 		r = kv_buf_set(&prev, key.data, key.len);
 		if (r != KV_OK) {
-			kv_err_set(&db->base.err, r, "compaction: out of memory");
+			kv_err_set(&db->job_err, r, "compaction: out of memory");
 			goto out;
 		}
 		have_prev = true;
@@ -278,7 +314,7 @@ static int copy_entries(struct lsm *db, struct kv_iter *in, struct outputs *o,
 	}
 	r = kv_iter_status(in);
 	if (r != KV_OK)
-		kv_err_set(&db->base.err, r, "compaction input: %s", kv_iter_errmsg(in));
+		kv_err_set(&db->job_err, r, "compaction input: %s", kv_iter_errmsg(in));
 	else
 		r = out_finish(o);
 out:
@@ -288,39 +324,82 @@ out:
 
 /* ---- flush ---- */
 
+int lsm_switch_mem(struct lsm *db, struct kv_err *err)
+{
+	struct lsm_mem *old = db->mem;
+	uint64_t t0;
+	int r;
+
+	assert(!db->imm);
+	if (db->bg_error.code != KV_OK)
+		return kv_err_copy(err, &db->bg_error);
+	if (kv_memtable_count(old->mt) == 0)
+		return KV_OK;
+	t0 = kv_dev_now_ns(db->dev);
+	if (db->opts.wal) {
+		/* New writes go to a new log from now on. */
+		r = lsm_open_wal(db, err);
+		if (r != KV_OK)
+			return lsm_set_bg_error(db, r, err);
+	}
+	atomic_fetch_add_explicit(&old->refs, 1, memory_order_relaxed);
+	r = lsm_new_memtable(db, err); /* drops mem's reference to old */
+	if (r != KV_OK) {
+		lsm_mem_unref(old);
+		return lsm_set_bg_error(db, r, err);
+	}
+	db->imm = old;
+	atomic_store_explicit(&db->imm_pending, true, memory_order_relaxed);
+	db->imm_seq = db->last_seq;
+	db->imm_log_id = db->wal_id;
+	db->imm_t0 = t0;
+	db->pub_seq = db->last_seq;
+	return KV_OK;
+}
+
 int lsm_flush(struct lsm *db)
 {
-	struct kv_memtable *mt = db->mem->mt;
+	int r = lsm_switch_mem(db, &db->job_err);
+
+	if (r != KV_OK)
+		return r;
+	return lsm_flush_imm(db);
+}
+
+int lsm_flush_imm(struct lsm *db)
+{
+	struct lsm_mem *imm = db->imm;
 	struct outputs o = { .db = db, .target_bytes = UINT64_MAX };
 	struct copy_counts cc = { 0 };
 	struct kv_version_edit edit;
 	struct kv_version_view *view;
-	uint64_t t0, old_log_id = db->log_id, flushed_to = db->last_seq, old_flushed_seq;
-	uint64_t mem_entries = kv_memtable_count(mt), mem_bytes = kv_memtable_bytes(mt);
+	uint64_t t0 = db->imm_t0, old_log_id = db->log_id, old_flushed_seq;
+	uint64_t mem_entries, mem_bytes;
 	struct kv_iter *it;
+	bool drop_tombstones;
 	int level = 0, r;
 
-	if (db->bg_error.code != KV_OK)
-		return kv_err_copy(&db->base.err, &db->bg_error);
-	if (kv_memtable_count(mt) == 0)
+	if (!imm)
 		return KV_OK;
-	t0 = kv_dev_now_ns(db->dev);
+	if (db->bg_error.code != KV_OK)
+		return kv_err_copy(&db->job_err, &db->bg_error);
+	mem_entries = kv_memtable_count(imm->mt);
+	mem_bytes = kv_memtable_bytes(imm->mt);
 	kv_edit_init(&edit);
-	if (db->opts.wal) {
-		/* New writes go to a new log from now on. */
-		r = lsm_open_wal(db, &db->base.err);
-		if (r != KV_OK)
-			goto out_fail;
-	}
-	it = kv_memtable_iter(mt);
+	it = kv_memtable_iter(imm->mt); /* under mu: memtable snapshot caches */
 	if (!it) {
-		r = kv_err_set(&db->base.err, KV_ENOMEM, "flush: out of memory");
+		r = kv_err_set(&db->job_err, KV_ENOMEM, "flush: out of memory");
 		goto out_fail;
 	}
-	r = copy_entries(db, it, &o, db->version.nfiles == 0, &cc);
+	drop_tombstones = db->version.nfiles == 0;
+	pthread_mutex_unlock(&db->mu);
+	r = copy_entries(db, it, &o, drop_tombstones, false, &cc);
+	if (r != KV_OK)
+		out_abort(&o, true);
+	pthread_mutex_lock(&db->mu);
 	kv_iter_close(it);
 	if (r != KV_OK)
-		goto out_abort;
+		goto out_fail;
 	view = &db->view;
 	if (kv_version_view(&db->version, view))
 		level = kv_strategy_place_flush(db->strategy, view);
@@ -329,14 +408,15 @@ int lsm_flush(struct lsm *db)
 	for (size_t i = 0; i < o.n; i++) {
 		r = kv_edit_add_file(&edit, level, &o.files[i]->meta);
 		if (r != KV_OK) {
-			kv_err_set(&db->base.err, r, "flush: out of memory");
-			goto out_abort;
+			kv_err_set(&db->job_err, r, "flush: out of memory");
+			out_abort(&o, true);
+			goto out_fail;
 		}
 	}
 	old_flushed_seq = db->flushed_seq;
-	db->flushed_seq = flushed_to;
+	db->flushed_seq = db->imm_seq;
 	if (db->opts.wal)
-		db->log_id = db->wal_id;
+		db->log_id = db->imm_log_id;
 	r = lsm_log_edit(db, &edit);
 	if (r != KV_OK) {
 		db->log_id = old_log_id;
@@ -345,24 +425,22 @@ int lsm_flush(struct lsm *db)
 		goto out_edit;
 	}
 	for (size_t i = 0; i < o.n; i++) {
-		r = kv_version_add(&db->version, level, o.files[i], &db->base.err);
+		r = kv_version_add(&db->version, level, o.files[i], &db->job_err);
 		if (r != KV_OK) {
 			/* The manifest already holds the edit: stop writing. */
-			lsm_set_bg_error(db, KV_ECORRUPT, &db->base.err);
+			lsm_set_bg_error(db, KV_ECORRUPT, &db->job_err);
 			goto out_edit;
 		}
 	}
-	/* The memtable is durable: drop the logs that held it. */
+	/* The memtable is durable: drop it and the logs that held it. */
+	db->imm = NULL;
+	atomic_store_explicit(&db->imm_pending, false, memory_order_relaxed);
+	lsm_mem_unref(imm);
 	for (uint64_t id = old_log_id; db->opts.wal && id < db->log_id; id++) {
 		char name[64];
 		lsm_wal_name(name, sizeof(name), id);
 		if (kv_dev_stat(db->dev, name, &(uint64_t){ 0 }) == KV_OK)
 			kv_dev_remove(db->dev, name);
-	}
-	r = lsm_new_memtable(db, &db->base.err);
-	if (r != KV_OK) {
-		lsm_set_bg_error(db, r, &db->base.err);
-		goto out_edit;
 	}
 	db->flushes++;
 	db->flush_bytes += o.bytes;
@@ -383,15 +461,13 @@ int lsm_flush(struct lsm *db)
 		db->job_listener(db->job_listener_ud, &rec);
 	}
 	if (db->opts.paranoid_checks) {
-		r = kv_version_check(&db->version, &db->base.err);
+		r = kv_version_check(&db->version, &db->job_err);
 		if (r != KV_OK)
-			lsm_set_bg_error(db, r, &db->base.err);
+			lsm_set_bg_error(db, r, &db->job_err);
 	}
 	goto out_edit;
-out_abort:
-	out_abort(&o, true);
 out_fail:
-	lsm_set_bg_error(db, r, &db->base.err);
+	lsm_set_bg_error(db, r, &db->job_err);
 out_edit:
 	kv_edit_free(&edit);
 	out_free(&o);
@@ -434,7 +510,7 @@ static int job_resolve(struct lsm *db, const struct kv_job *job, struct job_file
 		       uint64_t *out_run, bool *drop_tombstones)
 {
 	struct kv_version *v = &db->version;
-	struct kv_err *err = &db->base.err;
+	struct kv_err *err = &db->job_err;
 	struct kv_slice lo = { 0 }, hi = { 0 };
 	int first_level = KV_MAX_LEVELS, last_level = -1, out_level = job->output_level;
 	size_t first_run = 0, last_run = 0, out_pos;
@@ -628,7 +704,7 @@ static int job_grandparents(struct lsm *db, const struct kv_job *job, const stru
 
 static int run_job(struct lsm *db, const struct kv_job *job)
 {
-	struct kv_err *err = &db->base.err;
+	struct kv_err *err = &db->job_err;
 	struct outputs o = { .db = db };
 	struct copy_counts cc = { 0 };
 	struct kv_version_edit edit;
@@ -717,11 +793,17 @@ static int run_job(struct lsm *db, const struct kv_job *job)
 		o.target_bytes = kv_out_cut_max_bytes(&cut);
 		o.cut = gp ? &cut : NULL;
 		o.run_id = out_run;
-		r = copy_entries(db, merged, &o, drop_tombstones, &cc);
+		/* The inputs and the grandparents stay in the version (only
+		   this thread changes it), so the merge needs no lock. */
+		pthread_mutex_unlock(&db->mu);
+		r = copy_entries(db, merged, &o, drop_tombstones, true, &cc);
 		kv_iter_close(merged);
 		merged = NULL;
 		if (r != KV_OK)
-			goto out_abort;
+			out_abort(&o, true);
+		pthread_mutex_lock(&db->mu);
+		if (r != KV_OK)
+			goto out_free;
 		for (size_t i = 0; i < o.n; i++)
 			if ((r = kv_edit_add_file(&edit, ol, &o.files[i]->meta)) != KV_OK) {
 				kv_err_set(err, r, "compaction: out of memory");
@@ -786,30 +868,43 @@ out_free:
 /* Upper bound on jobs per call, so a strategy bug cannot spin forever. */
 #define LSM_MAX_JOBS_PER_CALL 100000
 
+int lsm_compact_step(struct lsm *db, bool *ran)
+{
+	const struct kv_version_view *v = kv_version_view(&db->version, &db->view);
+	struct kv_job *job = db->job;
+	int r;
+
+	*ran = false;
+	if (db->bg_error.code != KV_OK)
+		return kv_err_copy(&db->job_err, &db->bg_error);
+	if (!v)
+		return kv_err_set(&db->job_err, KV_ENOMEM, "compaction: out of memory");
+	db->view.now_ns = kv_dev_now_ns(db->dev);
+	/* With background jobs last_seq belongs to the foreground. */
+	db->view.last_seq = db->bg ? db->pub_seq : db->last_seq;
+	db->view.memtable_bytes_limit = db->opts.write_buffer_size;
+	r = kv_strategy_pick(db->strategy, &db->view, job);
+	if (r != KV_OK) {
+		kv_err_copy(&db->job_err, &db->strategy->err);
+		return lsm_set_bg_error(db, r, &db->job_err);
+	}
+	if (job->kind == KV_JOB_NONE)
+		return KV_OK;
+	*ran = true;
+	r = run_job(db, job);
+	if (r != KV_OK)
+		return lsm_set_bg_error(db, r, &db->job_err);
+	return KV_OK;
+}
+
 int lsm_maybe_compact(struct lsm *db)
 {
 	for (int i = 0; i < LSM_MAX_JOBS_PER_CALL; i++) {
-		const struct kv_version_view *v = kv_version_view(&db->version, &db->view);
-		struct kv_job *job = db->job;
-		int r;
+		bool ran;
+		int r = lsm_compact_step(db, &ran);
 
-		if (db->bg_error.code != KV_OK)
-			return kv_err_copy(&db->base.err, &db->bg_error);
-		if (!v)
-			return kv_err_set(&db->base.err, KV_ENOMEM, "compaction: out of memory");
-		db->view.now_ns = kv_dev_now_ns(db->dev);
-		db->view.last_seq = db->last_seq;
-		db->view.memtable_bytes_limit = db->opts.write_buffer_size;
-		r = kv_strategy_pick(db->strategy, &db->view, job);
-		if (r != KV_OK) {
-			kv_err_copy(&db->base.err, &db->strategy->err);
-			return lsm_set_bg_error(db, r, &db->base.err);
-		}
-		if (job->kind == KV_JOB_NONE)
-			return KV_OK;
-		r = run_job(db, job);
-		if (r != KV_OK)
-			return lsm_set_bg_error(db, r, &db->base.err);
+		if (r != KV_OK || !ran)
+			return r;
 	}
 	return KV_OK;
 }
@@ -823,7 +918,7 @@ int lsm_compact_everything(struct lsm *db)
 	if (v->nfiles == 0)
 		return KV_OK;
 	if (v->nfiles > KV_JOB_MAX_INPUTS)
-		return kv_err_set(&db->base.err, KV_ENOTSUP,
+		return kv_err_set(&db->job_err, KV_ENOTSUP,
 				  "compact_all: %" PRIu64 " files exceed the %d-input job limit",
 				  v->nfiles, KV_JOB_MAX_INPUTS);
 	memset(job, 0, offsetof(struct kv_job, inputs));
@@ -843,6 +938,54 @@ int lsm_compact_everything(struct lsm *db)
 			}
 	r = run_job(db, job);
 	if (r != KV_OK)
-		return lsm_set_bg_error(db, r, &db->base.err);
+		return lsm_set_bg_error(db, r, &db->job_err);
 	return lsm_maybe_compact(db);
+}
+
+/* ---- the background thread ---- */
+
+/*
+ * Flush imm first (writes may be waiting for it), then a compact_all the
+ * foreground asked for, then one strategy job at a time, telling the
+ * foreground (done_cv) after each; sleep on work_cv when there is nothing
+ * to do. With stop set: flush imm, then exit (compaction debt waits for
+ * the next open). After an error (bg_error) run nothing more.
+ */
+void *lsm_bg_main(void *arg)
+{
+	struct lsm *db = arg;
+
+	pthread_mutex_lock(&db->mu);
+	for (;;) {
+		bool ran = false;
+
+		if (db->bg_error.code == KV_OK) {
+			if (db->imm) {
+				(void)lsm_flush_imm(db);
+				ran = true;
+			} else if (db->manual_req) {
+				db->manual_rc = lsm_compact_everything(db);
+				if (db->manual_rc != KV_OK)
+					kv_err_copy(&db->manual_err, &db->job_err);
+				db->manual_req = false;
+				db->manual_done++;
+				ran = true;
+			} else if (!db->stop) {
+				(void)lsm_compact_step(db, &ran);
+			}
+		}
+		pthread_cond_broadcast(&db->done_cv);
+		if (ran && db->bg_error.code == KV_OK)
+			continue;
+		if (db->stop)
+			break;
+		db->bg_busy = false;
+		pthread_cond_broadcast(&db->done_cv);
+		while (!db->bg_busy && !db->stop)
+			pthread_cond_wait(&db->work_cv, &db->mu);
+	}
+	db->bg_busy = false;
+	pthread_cond_broadcast(&db->done_cv);
+	pthread_mutex_unlock(&db->mu);
+	return NULL;
 }

@@ -54,6 +54,14 @@ static const struct kv_option lsm_options_table[] = {
 	{ "paranoid_checks", KV_OPT_BOOL, "false", 0, 1, "",
 	  "check the version invariants after every flush and compaction", NULL,
 	  OPT(paranoid_checks) },
+	{ "background_jobs", KV_OPT_BOOL, "true", 0, 1, "",
+	  "run flushes and compactions on a background thread when the device allows "
+	  "concurrent calls (file); simulation devices always run them inline, in the "
+	  "writing thread", NULL, OPT(background_jobs) },
+	{ "level0_stop_writes_trigger", KV_OPT_INT, "36", 1, 1048576, "files",
+	  "with background jobs: a full memtable waits while level 0 has this many files "
+	  "and a job is running (RocksDB level0_stop_writes_trigger)", NULL,
+	  OPT(level0_stop_writes_trigger) },
 	{ "memtable", KV_OPT_STRING, "skiplist", 0, 0, "",
 	  "memtable kind (resolved by name by the caller)", NULL, OPT(memtable) },
 	{ "strategy", KV_OPT_STRING, "leveled", 0, 0, "",
@@ -82,8 +90,31 @@ int lsm_set_bg_error(struct lsm *db, int code, const struct kv_err *cause)
 		kv_err_set(&db->bg_error, code,
 			   "engine stopped accepting writes after an error (reopen to recover): %s",
 			   cause ? kv_err_msg(cause) : kv_status_name(code));
+		atomic_store_explicit(&db->failed, true, memory_order_release);
 	}
 	return code;
+}
+
+/* The sticky error into the caller's message (mu held). */
+static int copy_bg_error(struct lsm *db)
+{
+	return kv_err_copy(&db->base.err, &db->bg_error);
+}
+
+uint64_t lsm_l0_files(const struct lsm *db)
+{
+	const struct kv_lsm_level *lv = &db->version.levels[0];
+	uint64_t n = 0;
+
+	for (size_t r = 0; r < lv->nruns; r++)
+		n += lv->runs[r].nfiles;
+	return n;
+}
+
+/* mu of an engine the caller only reads (statistics). */
+static pthread_mutex_t *mu_of(const struct kv_engine *e)
+{
+	return (pthread_mutex_t *)&((const struct lsm *)e)->mu;
 }
 
 void lsm_release_file(void *ud, struct kv_lsm_file *f)
@@ -98,7 +129,7 @@ void lsm_release_file(void *ud, struct kv_lsm_file *f)
 			kv_block_cache_erase_file(db->cache, f->meta.id);
 		lsm_sst_name(name, sizeof(name), f->meta.id);
 		if (kv_dev_remove(db->dev, name) == KV_OK)
-			db->files_deleted++;
+			atomic_fetch_add_explicit(&db->files_deleted, 1, memory_order_relaxed);
 	}
 	kv_lsm_file_free(f);
 }
@@ -113,7 +144,7 @@ static void release_keep(void *ud, struct kv_lsm_file *f)
 
 void lsm_mem_unref(struct lsm_mem *m)
 {
-	if (m && --m->refs == 0) {
+	if (m && atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) == 1) {
 		kv_memtable_destroy(m->mt);
 		kv_mem_filter_free(&m->filter);
 		kv_free(KV_MEM_MEMTABLE, m, sizeof(*m));
@@ -139,7 +170,7 @@ int lsm_new_memtable(struct lsm *db, struct kv_err *err)
 		kv_free(KV_MEM_MEMTABLE, m, sizeof(*m));
 		return kv_err_set(err, KV_ENOMEM, "memtable Bloom filter: out of memory");
 	}
-	m->refs = 1;
+	atomic_init(&m->refs, 1);
 	lsm_mem_unref(db->mem);
 	db->mem = m;
 	return KV_OK;
@@ -436,12 +467,31 @@ static int lsm_open(struct kv_engine *e, const struct kv_engine_args *args)
 	db->dev = args->dev;
 	db->get_buf.component = KV_MEM_OTHER;
 	db->wal_rec.component = KV_MEM_OTHER;
+	atomic_init(&db->next_file_id, 0);
+	atomic_init(&db->failed, false);
+	atomic_init(&db->imm_pending, false);
+	atomic_init(&db->files_deleted, 0);
+	if (pthread_mutex_init(&db->mu, NULL) != 0)
+		return kv_err_set(err, KV_ENOMEM, "lsm: cannot create a mutex");
+	if (pthread_cond_init(&db->work_cv, NULL) != 0) {
+		pthread_mutex_destroy(&db->mu);
+		return kv_err_set(err, KV_ENOMEM, "lsm: cannot create a condition variable");
+	}
+	if (pthread_cond_init(&db->done_cv, NULL) != 0) {
+		pthread_cond_destroy(&db->work_cv);
+		pthread_mutex_destroy(&db->mu);
+		return kv_err_set(err, KV_ENOMEM, "lsm: cannot create a condition variable");
+	}
+	db->mu_init = true;
 	db->cfg = args->cfg ? kv_config_dup(args->cfg) : kv_config_new();
-	if (!db->cfg)
-		return kv_err_set(err, KV_ENOMEM, "lsm: out of memory");
+	if (!db->cfg) {
+		r = kv_err_set(err, KV_ENOMEM, "lsm: out of memory");
+		goto out_fail;
+	}
 	r = kv_options_load(lsm_options_table, db->cfg, &db->opts, err);
 	if (r != KV_OK)
 		goto out_fail;
+	db->bg = db->opts.background_jobs && kv_dev_concurrent(db->dev);
 	db->mt_ops = args->memtable ? args->memtable : kv_memtable_find(db->opts.memtable);
 	if (!db->mt_ops) {
 		r = kv_err_set(err, KV_EINVAL, "option 'memtable': unknown memtable kind '%s'",
@@ -493,17 +543,32 @@ static int lsm_open(struct kv_engine *e, const struct kv_engine_args *args)
 	if (r != KV_OK)
 		goto out_fail;
 	r = lsm_new_manifest(db);
-	if (r != KV_OK)
+	if (r != KV_OK) {
+		kv_err_copy(err, &db->job_err);
 		goto out_fail;
+	}
 	r = lsm_open_wal(db, err);
 	if (r != KV_OK)
 		goto out_fail;
+	db->pub_seq = db->last_seq;
 	if (kv_memtable_bytes(db->mem->mt) >= db->opts.write_buffer_size) {
+		pthread_mutex_lock(&db->mu);
 		r = lsm_flush(db);
 		if (r == KV_OK)
 			r = lsm_maybe_compact(db);
-		if (r != KV_OK)
+		pthread_mutex_unlock(&db->mu);
+		if (r != KV_OK) {
+			kv_err_copy(err, &db->job_err);
 			goto out_fail;
+		}
+	}
+	if (db->bg) {
+		db->bg_busy = true; /* a first look for compaction work */
+		if (pthread_create(&db->thread, NULL, lsm_bg_main, db) != 0) {
+			r = kv_err_set(err, KV_ENOMEM, "lsm: cannot start the background thread");
+			goto out_fail;
+		}
+		db->thread_started = true;
 	}
 	return KV_OK;
 out_fail:
@@ -519,6 +584,15 @@ static void lsm_close(struct kv_engine *e)
 {
 	struct lsm *db = to_lsm(e);
 
+	if (db->thread_started) {
+		/* The thread flushes imm (if any) and exits. */
+		pthread_mutex_lock(&db->mu);
+		db->stop = true;
+		pthread_cond_signal(&db->work_cv);
+		pthread_mutex_unlock(&db->mu);
+		pthread_join(db->thread, NULL);
+		db->thread_started = false;
+	}
 	if (db->wal) {
 		if (db->bg_error.code == KV_OK)
 			kv_log_sync(db->wal);
@@ -530,6 +604,8 @@ static void lsm_close(struct kv_engine *e)
 	kv_version_destroy(&db->version, release_keep, db);
 	lsm_mem_unref(db->mem);
 	db->mem = NULL;
+	lsm_mem_unref(db->imm); /* left by a failed flush: its WALs are kept */
+	db->imm = NULL;
 	if (db->cache)
 		kv_block_cache_free(db->cache);
 	db->cache = NULL;
@@ -539,11 +615,95 @@ static void lsm_close(struct kv_engine *e)
 	db->job = NULL;
 	kv_buf_free(&db->wal_rec);
 	kv_buf_free(&db->get_buf);
+	kv_free(KV_MEM_OTHER, db->get_files, db->get_files_cap * sizeof(*db->get_files));
+	db->get_files = NULL;
+	db->get_files_cap = 0;
 	kv_config_free(db->cfg);
 	db->cfg = NULL;
+	if (db->mu_init) {
+		pthread_cond_destroy(&db->done_cv);
+		pthread_cond_destroy(&db->work_cv);
+		pthread_mutex_destroy(&db->mu);
+		db->mu_init = false;
+	}
 }
 
 /* ---- writes ---- */
+
+/* Tell the thread there is work (mu held). */
+static void bg_signal(struct lsm *db)
+{
+	db->bg_busy = true;
+	pthread_cond_signal(&db->work_cv);
+}
+
+/* Wait until the thread has nothing left to do, or failed (mu held). */
+static void bg_wait_idle(struct lsm *db)
+{
+	while ((db->bg_busy || db->imm || db->manual_req) && db->bg_error.code == KV_OK)
+		pthread_cond_wait(&db->done_cv, &db->mu);
+}
+
+/*
+ * The memtable is full, with background jobs (mu held): hand it to the
+ * thread as imm. Waits (a write stall) while the previous imm is still
+ * being flushed, or while level 0 has level0_stop_writes_trigger files
+ * and the thread is working (it may bring level 0 down; an idle thread
+ * will not, so the write goes on rather than wait forever).
+ */
+static void bg_make_room(struct lsm *db)
+{
+	uint64_t t0 = 0;
+
+	while (db->bg_error.code == KV_OK) {
+		if (!db->imm && (lsm_l0_files(db) < (uint64_t)db->opts.level0_stop_writes_trigger ||
+				 !db->bg_busy)) {
+			if (lsm_switch_mem(db, &db->base.err) == KV_OK && db->imm)
+				bg_signal(db);
+			break;
+		}
+		if (!t0) {
+			db->write_stalls++;
+			t0 = kv_dev_now_ns(db->dev);
+		}
+		pthread_cond_wait(&db->done_cv, &db->mu);
+	}
+	if (t0)
+		db->write_stall_ns += kv_dev_now_ns(db->dev) - t0;
+}
+
+/* The memtable is full: flush it (mu held). Errors stay in bg_error. */
+static void memtable_full(struct lsm *db)
+{
+	if (db->bg) {
+		bg_make_room(db);
+	} else if (lsm_flush(db) == KV_OK) {
+		(void)lsm_maybe_compact(db);
+	}
+}
+
+/* A write error of the foreground becomes the sticky error. */
+static int write_failed(struct lsm *db, int r, const struct kv_err *cause)
+{
+	kv_err_copy(&db->base.err, cause);
+	pthread_mutex_lock(&db->mu);
+	lsm_set_bg_error(db, r, cause);
+	pthread_mutex_unlock(&db->mu);
+	return r;
+}
+
+/* KV_OK, or the sticky error (copied into the engine's message). */
+static int check_failed(struct lsm *db)
+{
+	int r;
+
+	if (!atomic_load_explicit(&db->failed, memory_order_acquire))
+		return KV_OK;
+	pthread_mutex_lock(&db->mu);
+	r = copy_bg_error(db);
+	pthread_mutex_unlock(&db->mu);
+	return r;
+}
 
 static int lsm_write(struct lsm *db, struct kv_slice key, struct kv_slice value,
 		     enum kv_kind kind)
@@ -551,8 +711,9 @@ static int lsm_write(struct lsm *db, struct kv_slice key, struct kv_slice value,
 	struct kv_entry_meta m;
 	int r;
 
-	if (db->bg_error.code != KV_OK)
-		return kv_err_copy(&db->base.err, &db->bg_error);
+	r = check_failed(db);
+	if (r != KV_OK)
+		return r;
 	m.seq = db->last_seq + 1;
 	m.ts_ns = kv_dev_now_ns(db->dev);
 	m.kind = kind;
@@ -571,25 +732,22 @@ static int lsm_write(struct lsm *db, struct kv_slice key, struct kv_slice value,
 		if (r != KV_OK) {
 			struct kv_err cause;
 			kv_log_err(db->wal, &cause);
-			kv_err_copy(&db->base.err, &cause);
-			return lsm_set_bg_error(db, r, &cause);
+			return write_failed(db, r, &cause);
 		}
 	}
 	r = mem_put(db, key, value, &m);
 	if (r != KV_OK) {
 		struct kv_err cause;
 		kv_err_set(&cause, r, "memtable put failed");
-		kv_err_copy(&db->base.err, &cause);
-		return lsm_set_bg_error(db, r, &cause);
+		return write_failed(db, r, &cause);
 	}
 	db->last_seq = m.seq;
 	if (kv_memtable_bytes(db->mem->mt) >= db->opts.write_buffer_size) {
-		r = lsm_flush(db);
-		if (r == KV_OK)
-			r = lsm_maybe_compact(db);
-		/* The write itself is durable in the WAL and visible: report
-		   the flush failure through the sticky error only. */
-		(void)r;
+		/* The write itself is durable in the WAL and visible: a flush
+		   failure shows through the sticky error only. */
+		pthread_mutex_lock(&db->mu);
+		memtable_full(db);
+		pthread_mutex_unlock(&db->mu);
 	}
 	return KV_OK;
 }
@@ -610,85 +768,184 @@ static int lsm_sync(struct kv_engine *e)
 	int r;
 
 	if (!db->wal)
-		return db->bg_error.code != KV_OK ? kv_err_copy(&e->err, &db->bg_error) : KV_OK;
+		return check_failed(db);
 	r = kv_log_sync(db->wal);
 	if (r != KV_OK) {
 		struct kv_err cause;
 		kv_log_err(db->wal, &cause);
-		kv_err_copy(&e->err, &cause);
-		return lsm_set_bg_error(db, r, &cause);
+		return write_failed(db, r, &cause);
 	}
 	return KV_OK;
 }
 
 /* ---- point reads ---- */
 
+/* A memtable hit: the value into get_buf, or KV_NOTFOUND for a tombstone. */
+static int mem_hit(struct lsm *db, struct kv_slice v, const struct kv_entry_meta *m,
+		   uint64_t now, struct kv_slice *value)
+{
+	int r;
+
+	db->reads.memtable_hits++;
+	if (m->kind == KV_KIND_DELETE || lsm_expired(db, m->ts_ns, now))
+		return KV_NOTFOUND;
+	r = kv_buf_set(&db->get_buf, v.data, v.len);
+	if (r != KV_OK)
+		return kv_err_set(&db->base.err, r, "get: out of memory");
+	*value = kv_buf_slice(&db->get_buf);
+	return KV_OK;
+}
+
+/* Probe one memtable, through its filter when it has one. */
+static int mem_get(const struct lsm_mem *mem, struct kv_slice key, uint64_t *hash,
+		   bool *hashed, struct kv_slice *v, struct kv_entry_meta *m)
+{
+	if (!kv_mem_filter_enabled(&mem->filter))
+		return kv_memtable_get(mem->mt, key, v, m);
+	if (!*hashed) {
+		*hash = kv_sst_key_hash(key);
+		*hashed = true;
+	}
+	if (!kv_mem_filter_may_contain(&mem->filter, *hash))
+		return KV_NOTFOUND;
+	return kv_memtable_get(mem->mt, key, v, m);
+}
+
+/*
+ * Under mu: a reference on imm (into *imm) and on the file of each run
+ * whose range covers @key, in read order (into get_files, *n of them).
+ */
+static int get_candidates(struct lsm *db, struct kv_slice key, struct lsm_mem **imm, size_t *n)
+{
+	const struct kv_version *ver = &db->version;
+	size_t nruns = 0;
+
+	*n = 0;
+	for (int l = 0; l < ver->nlevels; l++)
+		nruns += ver->levels[l].nruns;
+	if (nruns > db->get_files_cap) {
+		struct kv_lsm_file **nf = kv_realloc(KV_MEM_OTHER, db->get_files,
+						     db->get_files_cap * sizeof(*nf),
+						     nruns * 2 * sizeof(*nf));
+		if (!nf)
+			return kv_err_set(&db->base.err, KV_ENOMEM, "get: out of memory");
+		db->get_files = nf;
+		db->get_files_cap = nruns * 2;
+	}
+	*imm = db->imm;
+	if (*imm)
+		atomic_fetch_add_explicit(&(*imm)->refs, 1, memory_order_relaxed);
+	for (int l = 0; l < ver->nlevels; l++) {
+		const struct kv_lsm_level *lv = &ver->levels[l];
+		for (size_t ri = 0; ri < lv->nruns; ri++) {
+			long fi = kv_run_find(&lv->runs[ri], key);
+			if (fi < 0)
+				continue;
+			db->get_files[*n] = lv->runs[ri].files[fi];
+			kv_lsm_file_ref(db->get_files[(*n)++]);
+		}
+	}
+	return KV_OK;
+}
+
+/* Probe the candidate files in order; the first entry found decides. */
+static int get_from_files(struct lsm *db, struct kv_slice key, uint64_t hash, size_t n,
+			  uint64_t now, struct kv_slice *value)
+{
+	struct kv_entry_meta m;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		struct kv_sst_read_stats st = { 0 };
+
+		db->reads.runs_probed++;
+		db->reads.files_probed++;
+		r = kv_sst_get_hashed(db->get_files[i]->sst, key, hash, &db->get_buf, &m, &st,
+				      &db->base.err);
+		db->reads.bloom_checks += st.bloom_checks;
+		db->reads.bloom_negatives += st.bloom_negatives;
+		db->reads.bloom_false_pos += st.bloom_false_pos;
+		db->reads.block_reads += st.block_reads;
+		db->reads.cache_hits += st.cache_hits;
+		if (r == KV_NOTFOUND)
+			continue;
+		if (r != KV_OK)
+			return r;
+		if (m.kind == KV_KIND_DELETE || lsm_expired(db, m.ts_ns, now))
+			return KV_NOTFOUND;
+		*value = kv_buf_slice(&db->get_buf);
+		return KV_OK;
+	}
+	return KV_NOTFOUND;
+}
+
 static int lsm_get(struct kv_engine *e, struct kv_slice key, struct kv_slice *value)
 {
 	struct lsm *db = to_lsm(e);
 	struct kv_entry_meta m;
 	struct kv_slice v;
+	struct lsm_mem *imm = NULL;
 	uint64_t now = db->opts.ttl_ns ? kv_dev_now_ns(db->dev) : 0, hash = 0;
 	bool hashed = false;
+	size_t n = 0;
 	int r;
 
 	db->reads.gets++;
-	if (kv_mem_filter_enabled(&db->mem->filter)) {
-		hash = kv_sst_key_hash(key);
-		hashed = true;
-		r = kv_mem_filter_may_contain(&db->mem->filter, hash)
-			    ? kv_memtable_get(db->mem->mt, key, &v, &m)
-			    : KV_NOTFOUND;
-	} else {
-		r = kv_memtable_get(db->mem->mt, key, &v, &m);
-	}
+	r = mem_get(db->mem, key, &hash, &hashed, &v, &m);
+	if (r == KV_OK)
+		return mem_hit(db, v, &m, now, value);
+	pthread_mutex_lock(&db->mu);
+	r = get_candidates(db, key, &imm, &n);
+	pthread_mutex_unlock(&db->mu);
+	if (r != KV_OK)
+		return r;
+	r = imm ? mem_get(imm, key, &hash, &hashed, &v, &m) : KV_NOTFOUND;
 	if (r == KV_OK) {
-		db->reads.memtable_hits++;
-		if (m.kind == KV_KIND_DELETE || lsm_expired(db, m.ts_ns, now))
-			return KV_NOTFOUND;
-		r = kv_buf_set(&db->get_buf, v.data, v.len);
-		if (r != KV_OK)
-			return kv_err_set(&e->err, r, "get: out of memory");
-		*value = kv_buf_slice(&db->get_buf);
-		return KV_OK;
+		r = mem_hit(db, v, &m, now, value);
+	} else {
+		if (!hashed && n > 0)
+			hash = kv_sst_key_hash(key);
+		r = get_from_files(db, key, hash, n, now, value);
 	}
-	for (int l = 0; l < db->version.nlevels; l++) {
-		const struct kv_lsm_level *lv = &db->version.levels[l];
-		for (size_t ri = 0; ri < lv->nruns; ri++) {
-			struct kv_sst_read_stats st = { 0 };
-			long fi = kv_run_find(&lv->runs[ri], key);
-			if (fi < 0)
-				continue;
-			db->reads.runs_probed++;
-			db->reads.files_probed++;
-			if (!hashed) {
-				hash = kv_sst_key_hash(key);
-				hashed = true;
-			}
-			r = kv_sst_get_hashed(lv->runs[ri].files[fi]->sst, key, hash, &db->get_buf,
-					      &m, &st, &e->err);
-			db->reads.bloom_checks += st.bloom_checks;
-			db->reads.bloom_negatives += st.bloom_negatives;
-			db->reads.bloom_false_pos += st.bloom_false_pos;
-			db->reads.block_reads += st.block_reads;
-			db->reads.cache_hits += st.cache_hits;
-			if (r == KV_NOTFOUND)
-				continue;
-			if (r != KV_OK)
-				return r;
-			if (m.kind == KV_KIND_DELETE || lsm_expired(db, m.ts_ns, now))
-				return KV_NOTFOUND;
-			*value = kv_buf_slice(&db->get_buf);
-			return KV_OK;
-		}
-	}
-	return KV_NOTFOUND;
+	for (size_t i = 0; i < n; i++)
+		kv_lsm_file_unref(db->get_files[i], lsm_release_file, db);
+	lsm_mem_unref(imm);
+	return r;
 }
 
 static int lsm_scan(struct kv_engine *e, struct kv_slice lo, struct kv_slice hi,
 		    struct kv_iter **out)
 {
-	return lsm_scan_iter_new(to_lsm(e), lo, hi, out);
+	struct lsm *db = to_lsm(e);
+	int r;
+
+	pthread_mutex_lock(&db->mu);
+	r = lsm_scan_iter_new(db, lo, hi, out);
+	pthread_mutex_unlock(&db->mu);
+	return r;
+}
+
+/* Flush the memtable and run the compactions it calls for (mu held). */
+static int flush_locked(struct lsm *db)
+{
+	int r;
+
+	if (db->bg_error.code != KV_OK)
+		return copy_bg_error(db);
+	if (!db->bg) {
+		r = lsm_flush(db);
+		if (r == KV_OK)
+			r = lsm_maybe_compact(db);
+		if (r != KV_OK)
+			kv_err_copy(&db->base.err, &db->job_err);
+		return r;
+	}
+	while (db->imm && db->bg_error.code == KV_OK)
+		pthread_cond_wait(&db->done_cv, &db->mu);
+	if (db->bg_error.code == KV_OK && lsm_switch_mem(db, &db->base.err) == KV_OK && db->imm)
+		bg_signal(db);
+	bg_wait_idle(db);
+	return db->bg_error.code != KV_OK ? copy_bg_error(db) : KV_OK;
 }
 
 static int lsm_flush_op(struct kv_engine *e)
@@ -696,28 +953,65 @@ static int lsm_flush_op(struct kv_engine *e)
 	struct lsm *db = to_lsm(e);
 	int r;
 
-	if (db->bg_error.code != KV_OK)
-		return kv_err_copy(&e->err, &db->bg_error);
-	r = lsm_flush(db);
-	if (r == KV_OK)
-		r = lsm_maybe_compact(db);
+	pthread_mutex_lock(&db->mu);
+	r = flush_locked(db);
+	pthread_mutex_unlock(&db->mu);
 	return r;
 }
 
 static int lsm_compact_all(struct kv_engine *e)
 {
 	struct lsm *db = to_lsm(e);
-	int r = lsm_flush_op(e);
+	uint64_t want;
+	int r;
 
+	pthread_mutex_lock(&db->mu);
+	r = flush_locked(db);
 	if (r != KV_OK)
-		return r;
-	return lsm_compact_everything(db);
+		goto out;
+	if (!db->bg) {
+		r = lsm_compact_everything(db);
+		if (r != KV_OK)
+			kv_err_copy(&e->err, &db->job_err);
+		goto out;
+	}
+	db->manual_req = true;
+	want = db->manual_done + 1;
+	bg_signal(db);
+	while (db->manual_done < want && db->bg_error.code == KV_OK)
+		pthread_cond_wait(&db->done_cv, &db->mu);
+	if (db->manual_done < want)
+		r = copy_bg_error(db);
+	else if ((r = db->manual_rc) != KV_OK)
+		kv_err_copy(&e->err, &db->manual_err);
+	else
+		bg_wait_idle(db);
+out:
+	pthread_mutex_unlock(&db->mu);
+	return r;
+}
+
+static bool lsm_wait_idle(struct kv_engine *e)
+{
+	struct lsm *db = to_lsm(e);
+
+	if (!db->bg)
+		return false;
+	pthread_mutex_lock(&db->mu);
+	bg_wait_idle(db);
+	pthread_mutex_unlock(&db->mu);
+	return true;
 }
 
 static int lsm_check(struct kv_engine *e)
 {
 	struct lsm *db = to_lsm(e);
-	return kv_version_check(&db->version, &e->err);
+	int r;
+
+	pthread_mutex_lock(&db->mu);
+	r = kv_version_check(&db->version, &e->err);
+	pthread_mutex_unlock(&db->mu);
+	return r;
 }
 
 static void lsm_report(struct kv_engine *e,
@@ -726,6 +1020,7 @@ static void lsm_report(struct kv_engine *e,
 	struct lsm *db = to_lsm(e);
 	uint64_t wal_bytes = db->wal ? kv_log_bytes(db->wal) : 0;
 
+	pthread_mutex_lock(&db->mu);
 	cb(ud, "memtable_bytes", (double)kv_memtable_bytes(db->mem->mt));
 	cb(ud, "memtable_entries", (double)kv_memtable_count(db->mem->mt));
 	if (kv_memtable_count(db->mem->mt))
@@ -741,7 +1036,8 @@ static void lsm_report(struct kv_engine *e,
 	cb(ud, "flush_bytes", (double)db->flush_bytes);
 	cb(ud, "last_seq", (double)db->last_seq);
 	cb(ud, "wal_records_replayed", (double)db->wal_records_replayed);
-	cb(ud, "files_deleted", (double)db->files_deleted);
+	cb(ud, "files_deleted",
+	   (double)atomic_load_explicit(&db->files_deleted, memory_order_relaxed));
 	cb(ud, "runs_probed", (double)db->reads.runs_probed);
 	cb(ud, "bloom_checks", (double)db->reads.bloom_checks);
 	cb(ud, "bloom_negatives", (double)db->reads.bloom_negatives);
@@ -751,6 +1047,13 @@ static void lsm_report(struct kv_engine *e,
 	cb(ud, "memtable_hits", (double)db->reads.memtable_hits);
 	cb(ud, "mem_table_index_filter_bytes", (double)kv_mem_in_use(KV_MEM_TABLE));
 	cb(ud, "mem_block_cache_bytes", (double)kv_mem_in_use(KV_MEM_BLOCK_CACHE));
+	if (db->bg) {
+		cb(ud, "write_stalls", (double)db->write_stalls);
+		cb(ud, "write_stall_seconds", (double)db->write_stall_ns / 1e9);
+		cb(ud, "immutable_memtable_bytes",
+		   db->imm ? (double)kv_memtable_bytes(db->imm->mt) : 0.0);
+	}
+	pthread_mutex_unlock(&db->mu);
 }
 
 const struct kv_engine_ops kv_lsm_engine_ops = {
@@ -770,6 +1073,7 @@ const struct kv_engine_ops kv_lsm_engine_ops = {
 	.compact_all = lsm_compact_all,
 	.report = lsm_report,
 	.check = lsm_check,
+	.wait_idle = lsm_wait_idle,
 };
 
 /* ---- engine-specific statistics ---- */
@@ -778,8 +1082,10 @@ void kv_lsm_set_job_listener(struct kv_engine *e, kv_lsm_job_listener fn, void *
 {
 	if (!kv_engine_is_lsm(e))
 		return;
+	pthread_mutex_lock(mu_of(e));
 	((struct lsm *)e)->job_listener = fn;
 	((struct lsm *)e)->job_listener_ud = ud;
+	pthread_mutex_unlock(mu_of(e));
 }
 
 int kv_engine_is_lsm(const struct kv_engine *e)
@@ -801,6 +1107,7 @@ int kv_lsm_level_stats(const struct kv_engine *e, int level, struct kv_lsm_level
 
 	if (!kv_engine_is_lsm(e) || level < 0 || level >= db->version.nlevels)
 		return KV_EINVAL;
+	pthread_mutex_lock(mu_of(e));
 	*out = db->levels[level];
 	out->level = level;
 	lv = &db->version.levels[level];
@@ -811,6 +1118,7 @@ int kv_lsm_level_stats(const struct kv_engine *e, int level, struct kv_lsm_level
 		out->files += lv->runs[r].nfiles;
 		out->bytes += lv->runs[r].bytes;
 	}
+	pthread_mutex_unlock(mu_of(e));
 	return KV_OK;
 }
 
@@ -829,6 +1137,7 @@ void kv_lsm_trigger_counts(const struct kv_engine *e,
 
 	if (!kv_engine_is_lsm(e))
 		return;
+	pthread_mutex_lock(mu_of(e));
 	t = db->strategy->ops->triggers;
 	for (size_t i = 0; t && t[i] && i < LSM_MAX_TRIGGERS; i++)
 		cb(ud, t[i], db->trigger_counts[i]);
@@ -836,6 +1145,7 @@ void kv_lsm_trigger_counts(const struct kv_engine *e,
 		cb(ud, "other", db->other_trigger_count);
 	cb(ud, "manual", db->manual_compactions);
 	cb(ud, "flush", db->flushes);
+	pthread_mutex_unlock(mu_of(e));
 }
 
 const char *kv_lsm_strategy_name(const struct kv_engine *e)

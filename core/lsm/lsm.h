@@ -6,7 +6,8 @@
  * Options (kv_lsm_engine_ops.options): write_buffer_size, wal, wal_sync,
  * wal_sync_bytes, block_size, bloom_bits_per_key, block_cache_size,
  * restart_interval, memtable, strategy, ttl, max_open_files,
- * paranoid_checks. The memtable kind and the strategy are chosen by the
+ * paranoid_checks, background_jobs, level0_stop_writes_trigger (see the
+ * option table in lsm.c; background jobs: docs/architecture.md). The memtable kind and the strategy are chosen by the
  * edge and passed as ops in struct kv_engine_args; their own options are
  * in the same config.
  */

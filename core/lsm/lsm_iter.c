@@ -5,8 +5,11 @@
  *  - the scan iterator: the merge of the memtable and every run, with
  *    older versions, tombstones, expired entries and out-of-range keys
  *    filtered out.
- * Both hold references on what they read (files, the memtable), so a
- * flush or compaction while they are open cannot free it.
+ * Both hold references on what they read (files, the memtables), so a
+ * flush or compaction while they are open cannot free it. A scan is
+ * created with the engine's mu held and closes its children under mu
+ * (memtable iterators share the memtables' snapshot caches with the
+ * background flush); in between it reads without the lock.
  */
 #include <string.h>
 
@@ -182,7 +185,7 @@ struct kv_iter *lsm_run_iter_new(struct lsm *db, struct kv_lsm_file *const *file
 struct scan_iter {
 	struct kv_iter base;
 	struct lsm *db;
-	struct lsm_mem *mem;
+	struct lsm_mem *mem, *imm;
 	struct kv_iter *merged;
 	struct kv_buf lo, hi, cur;
 	bool has_lo, has_hi, valid;
@@ -283,8 +286,11 @@ static void sc_close(struct kv_iter *it)
 {
 	struct scan_iter *s = (struct scan_iter *)it;
 
+	pthread_mutex_lock(&s->db->mu);
 	kv_iter_close(s->merged);
+	pthread_mutex_unlock(&s->db->mu);
 	lsm_mem_unref(s->mem);
+	lsm_mem_unref(s->imm);
 	kv_buf_free(&s->lo);
 	kv_buf_free(&s->hi);
 	kv_buf_free(&s->cur);
@@ -309,7 +315,7 @@ int lsm_scan_iter_new(struct lsm *db, struct kv_slice lo, struct kv_slice hi,
 		      struct kv_iter **out)
 {
 	struct kv_version *v = &db->version;
-	size_t nchildren = 1, c = 0;
+	size_t nchildren = 2, c = 0;
 	struct kv_iter **children;
 	struct scan_iter *s;
 	int r = KV_ENOMEM;
@@ -335,11 +341,17 @@ int lsm_scan_iter_new(struct lsm *db, struct kv_slice lo, struct kv_slice hi,
 		if (kv_buf_set(&s->hi, hi.data, hi.len) != KV_OK)
 			goto out_free;
 	}
-	/* Children in read order: memtable, then every run newest first. */
+	/* Children in read order: memtable, imm, then every run newest first. */
 	children[c] = kv_memtable_iter(db->mem->mt);
 	if (!children[c])
 		goto out_free;
 	c++;
+	if (db->imm) {
+		children[c] = kv_memtable_iter(db->imm->mt);
+		if (!children[c])
+			goto out_free;
+		c++;
+	}
 	for (int l = 0; l < v->nlevels; l++)
 		for (size_t ri = 0; ri < v->levels[l].nruns; ri++) {
 			const struct kv_lsm_run *run = &v->levels[l].runs[ri];
@@ -353,7 +365,10 @@ int lsm_scan_iter_new(struct lsm *db, struct kv_slice lo, struct kv_slice hi,
 	if (!s->merged)
 		goto out_free;
 	s->mem = db->mem;
-	db->mem->refs++;
+	atomic_fetch_add_explicit(&db->mem->refs, 1, memory_order_relaxed);
+	s->imm = db->imm;
+	if (s->imm)
+		atomic_fetch_add_explicit(&s->imm->refs, 1, memory_order_relaxed);
 	kv_free(KV_MEM_OTHER, children, nchildren * sizeof(*children));
 	sc_seek_first(&s->base);
 	*out = &s->base;

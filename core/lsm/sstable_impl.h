@@ -15,10 +15,16 @@
  *     blocks are read into buffers. borrowed_in_cache: some cache entry
  *     points into the device's view, so close erases the file's entries
  *     before the file is closed.
+ *
+ * Threading: an open table may be read from several threads at once (the
+ * LSM engine's foreground reads and background compactions). Everything
+ * but the two flags is immutable after open; the flags only ever go from
+ * false to true and are atomic.
  */
 #ifndef KV_CORE_LSM_SSTABLE_IMPL_H
 #define KV_CORE_LSM_SSTABLE_IMPL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,8 +59,8 @@ struct kv_sst {
 	size_t filter_len;
 	struct kv_bloom bloom;
 	bool has_filter;
-	bool unmappable;
-	bool borrowed_in_cache;
+	atomic_bool unmappable;
+	atomic_bool borrowed_in_cache;
 };
 
 /* A data block in use: pinned in the cache (h), or owned (owned). */

@@ -94,9 +94,11 @@ static int iter_load_bytes(struct sst_iter *it, size_t i, const char **data)
 		}
 		it->win = NULL;
 		it->win_len = 0;
-		rc = t->unmappable ? KV_ENOTSUP : kv_dev_map(t->file, e->off, (size_t)want, &view);
+		rc = atomic_load_explicit(&t->unmappable, memory_order_relaxed)
+			     ? KV_ENOTSUP
+			     : kv_dev_map(t->file, e->off, (size_t)want, &view);
 		if (rc == KV_ENOTSUP) {
-			t->unmappable = true;
+			atomic_store_explicit(&t->unmappable, true, memory_order_relaxed);
 			if (kv_buf_reserve(&it->buf, (size_t)want) != KV_OK)
 				return kv_err_set(&it->err, KV_ENOMEM, "reading SSTable '%s': "
 						  "out of memory", t->name);

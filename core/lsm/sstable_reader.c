@@ -419,7 +419,7 @@ void kv_sst_close(struct kv_sst *t)
 {
 	if (!t)
 		return;
-	if (t->borrowed_in_cache)
+	if (atomic_load_explicit(&t->borrowed_in_cache, memory_order_relaxed))
 		kv_block_cache_erase_file(t->cache, t->file_id);
 	kv_dev_close_file(t->file);
 	kv_free(KV_SST_TABLE_MEM, t->index, t->index_cap * sizeof(*t->index));
@@ -478,7 +478,7 @@ int kv_sst_fetch_block(struct kv_sst *t, size_t i, struct kv_sst_block_ref *r,
 		}
 	}
 	st->block_reads++;
-	if (!t->unmappable) {
+	if (!atomic_load_explicit(&t->unmappable, memory_order_relaxed)) {
 		const void *view;
 
 		rc = kv_dev_map(t->file, e->off, r->size + KV_BLOCK_TRAILER_BYTES, &view);
@@ -494,12 +494,12 @@ int kv_sst_fetch_block(struct kv_sst *t, size_t i, struct kv_sst_block_ref *r,
 			if (!r->h)
 				return kv_err_set(err, KV_ENOMEM, "reading SSTable '%s': out of "
 						  "memory (block cache)", t->name);
-			t->borrowed_in_cache = true;
+			atomic_store_explicit(&t->borrowed_in_cache, true, memory_order_relaxed);
 			return KV_OK;
 		}
 		if (rc != KV_ENOTSUP)
 			return kv_sst_read_failed(t, err, rc, e->off);
-		t->unmappable = true;
+		atomic_store_explicit(&t->unmappable, true, memory_order_relaxed);
 	}
 	rc = read_block(t, e->off, e->size, KV_BLOCK_DATA,
 			t->cache ? KV_MEM_BLOCK_CACHE : KV_SST_TABLE_MEM, &buf, err);

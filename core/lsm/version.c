@@ -30,6 +30,7 @@ struct kv_lsm_file *kv_lsm_file_new(const struct kv_file_meta *meta)
 		kv_free(KV_MEM_TABLE, f, sizeof(*f));
 		return NULL;
 	}
+	atomic_init(&f->refs, 0);
 	f->meta = *meta;
 	if (meta->smallest.len)
 		memcpy(f->keys, meta->smallest.data, meta->smallest.len);
@@ -51,13 +52,17 @@ void kv_lsm_file_free(struct kv_lsm_file *f)
 
 void kv_lsm_file_ref(struct kv_lsm_file *f)
 {
-	f->refs++;
+	atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
 }
 
 void kv_lsm_file_unref(struct kv_lsm_file *f, kv_lsm_file_release_fn release, void *ud)
 {
-	assert(f->refs > 0);
-	if (--f->refs == 0)
+	/* acq_rel: whatever a holder did before dropping its reference
+	   (e.g. setting obsolete) happens before the release. */
+	int old = atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel);
+
+	assert(old > 0);
+	if (old == 1)
 		release(ud, f);
 }
 
@@ -313,7 +318,8 @@ int kv_version_check(const struct kv_version *v, struct kv_err *err)
 			for (size_t i = 0; i < run->nfiles; i++) {
 				const struct kv_lsm_file *f = run->files[i];
 				rb += f->meta.bytes;
-				if (f->refs < 1 || f->obsolete)
+				if (atomic_load_explicit(&f->refs, memory_order_relaxed) < 1 ||
+				    f->obsolete)
 					return kv_err_set(err, KV_ECORRUPT,
 							  "file %06" PRIu64 ": bad reference state",
 							  f->meta.id);

@@ -13,13 +13,19 @@
  *  5. Every file in the version holds one reference for the version.
  *
  * Files are reference counted: the version holds one reference, open scan
- * iterators and running jobs hold others. A file removed from the version
- * is marked obsolete; its SSTable is closed and deleted from the device
- * when the last reference is dropped (kv_lsm_file_unref).
+ * iterators, point reads and running jobs hold others. A file removed from
+ * the version is marked obsolete; its SSTable is closed and deleted from
+ * the device when the last reference is dropped (kv_lsm_file_unref).
+ *
+ * Threading: the version itself is not synchronized (the LSM engine
+ * guards it with its mutex). refs is atomic, so references may be taken
+ * and dropped from any thread while the file is reachable; the release
+ * function runs in the thread that drops the last one.
  */
 #ifndef KV_CORE_LSM_VERSION_H
 #define KV_CORE_LSM_VERSION_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -32,8 +38,9 @@ struct kv_lsm_file {
 	char *keys;
 	size_t keys_len;
 	struct kv_sst *sst;       /* open reader; NULL until opened */
-	int refs;
-	bool obsolete;            /* not in the version any more */
+	atomic_int refs;
+	bool obsolete;            /* not in the version any more (set before
+				     the version drops its reference) */
 };
 
 struct kv_lsm_run {
