@@ -127,6 +127,14 @@ static int btree_open(const struct peers_config *c, const char *dir, struct kv_d
 }
 
 /* The per-level compaction rows (bytes written per level: the WA split). */
+/* The LSM's background thread (file device): wait until it is idle. */
+static int lsm_settle(struct kv_engine *e, struct kv_err *err)
+{
+	(void)err;
+	(void)kv_engine_wait_idle(e);
+	return KV_OK;
+}
+
 static void lsm_dump(struct kv_engine *e, FILE *out)
 {
 	const double mib = 1024.0 * 1024.0;
@@ -146,7 +154,7 @@ static void lsm_dump(struct kv_engine *e, FILE *out)
 
 const struct peers_adapter peers_lsm_adapter = {
 	.name = "lsmlab-lsm", .family = "lsm", .version = lsmlab_version, .open = lsm_open,
-	.settle = NULL, .dump = lsm_dump,
+	.settle = lsm_settle, .dump = lsm_dump,
 };
 
 const struct peers_adapter peers_btree_adapter = {
